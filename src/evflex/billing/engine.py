@@ -144,7 +144,7 @@ def bill(supply: Supply, flows: Flows, ctx: BillingContext) -> Bill:
         exp_lines, exp_cost = _band_lines(
             LineKind.EXPORT_CREDIT, f"Export ({exp.name})", export_meter, export_kwh, exp_plan
         )
-        lines += [BillLine(x.kind, x.label, x.quantity, x.unit, -x.amount_gbp, x.meter, x.band) for x in exp_lines]
+        lines += [BillLine(x.kind, x.label, x.quantity, x.unit, -x.amount_gbp, x.meter, x.band) for x in exp_lines if x.quantity > 0]
         total_pence -= float(exp_cost.sum())
     elif float(export_kwh.sum()) > 0:
         notes.append(f"{float(export_kwh.sum()):,.1f} kWh exported with no export tariff: unpaid")
