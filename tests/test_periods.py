@@ -17,8 +17,14 @@ def _last_sunday(year: int, month: int) -> date:
 
 @pytest.mark.parametrize(
     ("day", "n"),
-    [(date(2025, 3, 30), 46), (date(2025, 10, 26), 50), (date(2026, 3, 29), 46), (date(2026, 10, 25), 50),
-     (date(2025, 7, 1), 48), (date(2024, 2, 29), 48)],
+    [
+        (date(2025, 3, 30), 46),
+        (date(2025, 10, 26), 50),
+        (date(2026, 3, 29), 46),
+        (date(2026, 10, 25), 50),
+        (date(2025, 7, 1), 48),
+        (date(2024, 2, 29), 48),
+    ],
 )
 def test_clock_change_days_have_46_and_50_periods(day: date, n: int) -> None:
     assert len(local_day(day)) == n

@@ -82,9 +82,7 @@ class Timeline:
         if self.n_periods < 0:
             raise PeriodError(f"n_periods={self.n_periods} must be ≥ 0")
         if start.second or start.microsecond or start.minute % self.period_minutes:
-            raise PeriodError(
-                f"timeline start {start.isoformat()} is not on a {self.period_minutes}-minute boundary"
-            )
+            raise PeriodError(f"timeline start {start.isoformat()} is not on a {self.period_minutes}-minute boundary")
 
     # -- construction -------------------------------------------------------------------------------
     @classmethod

@@ -39,31 +39,60 @@ def rate(p: float) -> RegionalRate:
 
 
 def flat(code: str = "FLAT", unit: float = 25.0, standing: float = 50.0, **kw: object) -> Tariff:
-    return Tariff(code, code.title(), "Test", Direction.IMPORT, Structure.FLAT, (Band("standard", rate(unit)),),
-                  standing_charge=rate(standing), **kw)  # type: ignore[arg-type]
+    return Tariff(
+        code,
+        code.title(),
+        "Test",
+        Direction.IMPORT,
+        Structure.FLAT,
+        (Band("standard", rate(unit)),),
+        standing_charge=rate(standing),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def tou(window: str = "00:30-04:30", off: float = 7.0, peak: float = 30.0, standing: float = 50.0) -> Tariff:
-    return Tariff("TOU", "Two-rate", "Test", Direction.IMPORT, Structure.TIME_OF_USE,
-                  (Band("off-peak", rate(off), (LocalWindow.parse(window),)), Band("peak", rate(peak))),
-                  standing_charge=rate(standing))
+    return Tariff(
+        "TOU",
+        "Two-rate",
+        "Test",
+        Direction.IMPORT,
+        Structure.TIME_OF_USE,
+        (Band("off-peak", rate(off), (LocalWindow.parse(window),)), Band("peak", rate(peak))),
+        standing_charge=rate(standing),
+    )
 
 
 def iog(cap_hours: float | None = 6.0) -> Tariff:
-    return Tariff("INTELLI-TEST", "Intelligent", "Test", Direction.IMPORT, Structure.SMART_SESSION,
-                  (Band("off-peak", rate(7.0), (LocalWindow.parse("23:30-05:30"),)), Band("peak", rate(30.0))),
-                  standing_charge=rate(50.0), smart=SmartRules("off-peak", cap_hours=cap_hours))
+    return Tariff(
+        "INTELLI-TEST",
+        "Intelligent",
+        "Test",
+        Direction.IMPORT,
+        Structure.SMART_SESSION,
+        (Band("off-peak", rate(7.0), (LocalWindow.parse("23:30-05:30"),)), Band("peak", rate(30.0))),
+        standing_charge=rate(50.0),
+        smart=SmartRules("off-peak", cap_hours=cap_hours),
+    )
 
 
 def power_pack() -> Tariff:
-    return Tariff("POWER-PACK", "Power Pack", "Test", Direction.IMPORT, Structure.ADD_ON,
-                  add_on=AddOnRules(rate(0.0), requires_bidirectional=True, car_export_paid=False,
-                                    incompatible_import=("AGILE", "INTELLI")))
+    return Tariff(
+        "POWER-PACK",
+        "Power Pack",
+        "Test",
+        Direction.IMPORT,
+        Structure.ADD_ON,
+        add_on=AddOnRules(
+            rate(0.0), requires_bidirectional=True, car_export_paid=False, incompatible_import=("AGILE", "INTELLI")
+        ),
+    )
 
 
 def export_flat(p: float = 12.0) -> Tariff:
-    return Tariff("OUTGOING", "Outgoing", "Test", Direction.EXPORT, Structure.FLAT, (Band("export", rate(p)),),
-                  vat_applies=False)
+    return Tariff(
+        "OUTGOING", "Outgoing", "Test", Direction.EXPORT, Structure.FLAT, (Band("export", rate(p)),), vat_applies=False
+    )
 
 
 def gbp(pence: float) -> Decimal:
@@ -130,8 +159,15 @@ def test_vat_changes_mid_bill() -> None:
 def test_dated_rates_change_inside_a_bill_and_as_of_freezes_them() -> None:
     change = datetime(2025, 7, 1, tzinfo=LONDON)
     history = RateHistory((DatedRate(20.0, SRC, valid_to=change), DatedRate(30.0, SRC, valid_from=change)))
-    tariff = Tariff("DATED", "Dated", "Test", Direction.IMPORT, Structure.FLAT,
-                    (Band("standard", RegionalRate(history)),), standing_charge=rate(0.0))
+    tariff = Tariff(
+        "DATED",
+        "Dated",
+        "Test",
+        Direction.IMPORT,
+        Structure.FLAT,
+        (Band("standard", RegionalRate(history)),),
+        standing_charge=rate(0.0),
+    )
     tl = local_days(date(2025, 6, 30), date(2025, 7, 2))
     flows = Flows.from_household(tl, np.ones(tl.n_periods))
     assert bill(Supply(tariff), flows, BillingContext("C", 0.0)).total_gbp == Decimal("24.00")
@@ -142,8 +178,10 @@ def test_dated_rates_change_inside_a_bill_and_as_of_freezes_them() -> None:
 def test_smart_slots_price_the_whole_home_off_peak_up_to_the_cap() -> None:
     tl = local_days(date(2025, 1, 14), date(2025, 1, 16))  # GMT, two days
     local = tl.local()
-    slots = (local.day_ordinal == date(2025, 1, 14).toordinal()) & (local.minute_of_day >= 12 * 60) & (
-        local.minute_of_day < 20 * 60
+    slots = (
+        (local.day_ordinal == date(2025, 1, 14).toordinal())
+        & (local.minute_of_day >= 12 * 60)
+        & (local.minute_of_day < 20 * 60)
     )  # 8 h of dispatch in the afternoon/evening: only 6 h may be off-peak
     flows = Flows.from_household(tl, np.ones(tl.n_periods), smart_slots=slots)
     result = bill(Supply(iog()), flows, BillingContext("C", 0.0))
@@ -196,10 +234,18 @@ def test_v2g_add_on_separates_the_car_from_the_home(
 def test_v2g_add_on_lines_state_their_meters() -> None:
     tl = local_day(date(2025, 6, 1))
     n = tl.n_periods
-    flows = Flows.from_meters(tl, meter_import_kwh=np.full(n, 0.5), meter_export_kwh=np.full(n, 0.1),
-                              ev_charge_kwh=np.full(n, 0.2), ev_discharge_kwh=np.full(n, 0.1))
-    b = bill(Supply(flat("VAR-FLEX", unit=20.0, standing=0.0), export_flat(10.0), power_pack()), flows,
-             BillingContext("C", 0.0))
+    flows = Flows.from_meters(
+        tl,
+        meter_import_kwh=np.full(n, 0.5),
+        meter_export_kwh=np.full(n, 0.1),
+        ev_charge_kwh=np.full(n, 0.2),
+        ev_discharge_kwh=np.full(n, 0.1),
+    )
+    b = bill(
+        Supply(flat("VAR-FLEX", unit=20.0, standing=0.0), export_flat(10.0), power_pack()),
+        flows,
+        BillingContext("C", 0.0),
+    )
     by_kind = {line.kind: line for line in b.lines}
     # home net = 0.5 − 0.1 − 0.2 + 0.1 = 0.3 kWh per period
     assert by_kind[LineKind.ENERGY].quantity == pytest.approx(0.3 * n)
@@ -221,8 +267,14 @@ def test_plain_supply_pays_meter_export() -> None:
 
 
 def test_session_add_on_reprices_only_ev_charging() -> None:
-    anytime = Tariff("CHARGE-ANYTIME", "Charge Anytime", "Test", Direction.IMPORT, Structure.ADD_ON,
-                     add_on=AddOnRules(rate(7.0), compatible_import=("BASE",)))
+    anytime = Tariff(
+        "CHARGE-ANYTIME",
+        "Charge Anytime",
+        "Test",
+        Direction.IMPORT,
+        Structure.ADD_ON,
+        add_on=AddOnRules(rate(7.0), compatible_import=("BASE",)),
+    )
     tl = local_day(date(2025, 6, 1))
     n = tl.n_periods
     flows = Flows.from_household(tl, np.full(n, 0.25), ev_charge_kwh=np.r_[np.full(8, 3.0), np.zeros(n - 8)])
@@ -238,8 +290,15 @@ def test_v2g_add_on_refuses_incompatible_tariffs() -> None:
 
 
 def test_dynamic_tariff_needs_its_series() -> None:
-    agile = Tariff("AGILE-T", "Agile", "Test", Direction.IMPORT, Structure.DYNAMIC, price_series="agile_import",
-                   standing_charge=rate(40.0))
+    agile = Tariff(
+        "AGILE-T",
+        "Agile",
+        "Test",
+        Direction.IMPORT,
+        Structure.DYNAMIC,
+        price_series="agile_import",
+        standing_charge=rate(40.0),
+    )
     tl = local_day(date(2025, 6, 1))
     flows = Flows.from_household(tl, np.ones(tl.n_periods))
     with pytest.raises(MissingPriceSeriesError, match="not supplied"):
@@ -262,8 +321,11 @@ def _reference_total(tariff: Tariff, kwh: np.ndarray, tl: Timeline, vat: float) 
         price = None
         for band in tariff.bands:
             for w in band.windows:
-                inside = (w.start_minute <= minute < w.end_minute) if not w.crosses_midnight else (
-                    minute >= w.start_minute or minute < w.end_minute)
+                inside = (
+                    (w.start_minute <= minute < w.end_minute)
+                    if not w.crosses_midnight
+                    else (minute >= w.start_minute or minute < w.end_minute)
+                )
                 if inside and price is None:
                     price = band.rate.for_region("C").at(tl.period_start(i)).value_exc_vat
         if price is None:
@@ -276,7 +338,10 @@ def _reference_total(tariff: Tariff, kwh: np.ndarray, tl: Timeline, vat: float) 
 
 @settings(max_examples=25, deadline=None)
 @given(
-    st.integers(0, 700), st.integers(1, 10), st.floats(1, 20), st.floats(20, 45),
+    st.integers(0, 700),
+    st.integers(1, 10),
+    st.floats(1, 20),
+    st.floats(20, 45),
     st.sampled_from(["00:30-04:30", "23:30-05:30", "00:00-07:00", "13:00-16:00"]),
 )
 def test_engine_matches_a_slow_decimal_reference(
@@ -288,3 +353,19 @@ def test_engine_matches_a_slow_decimal_reference(
     tariff = tou(window, off, peak)
     result = bill(Supply(tariff), Flows.from_household(tl, kwh), BillingContext("C", 0.05))
     assert result.total_gbp == _reference_total(tariff, kwh, tl, 0.05)
+
+
+def test_fleet_billing_matches_household_bills() -> None:
+    from evflex.billing.fleet import bill_fleet
+
+    tl = local_days(date(2025, 3, 28), date(2025, 4, 3))  # spans the March clock change
+    rng = np.random.default_rng(3)
+    imp = rng.gamma(1.2, 0.4, (25, tl.n_periods))
+    exp = np.where(rng.random((25, tl.n_periods)) < 0.2, rng.random((25, tl.n_periods)), 0.0)
+    ctx = BillingContext("C", 0.05)
+    for supply in (Supply(tou("23:30-05:30")), Supply(flat(), export_flat(12.0))):
+        fleet = bill_fleet(supply, imp, ctx, tl, export_kwh=exp)
+        for i in range(imp.shape[0]):
+            one = bill(supply, Flows.from_meters(tl, imp[i], exp[i]), ctx)
+            assert fleet.bill(i).total_gbp == one.total_gbp
+            assert [x.amount_gbp for x in fleet.bill(i).lines] == [x.amount_gbp for x in one.lines]

@@ -97,11 +97,17 @@ def bill(supply: Supply, flows: Flows, ctx: BillingContext) -> Bill:
 
     if addon is None:
         energy, import_cost = _band_lines(
-            LineKind.ENERGY, "Electricity", flows.provenance.get("meter_import_kwh", "smart meter import"),
-            flows.meter_import_kwh, plan,
+            LineKind.ENERGY,
+            "Electricity",
+            flows.provenance.get("meter_import_kwh", "smart meter import"),
+            flows.meter_import_kwh,
+            plan,
         )
         lines += energy
-        export_kwh, export_meter = flows.meter_export_kwh, flows.provenance.get("meter_export_kwh", "smart meter export")
+        export_kwh, export_meter = (
+            flows.meter_export_kwh,
+            flows.provenance.get("meter_export_kwh", "smart meter export"),
+        )
     else:
         assert supply.add_on is not None
         home_meter = "derived: meter import − export − EV charge + EV discharge (charger)"
@@ -115,8 +121,14 @@ def bill(supply: Supply, flows: Flows, ctx: BillingContext) -> Bill:
         rate_note = "free" if not ev_rate.any() else f"re-priced at {ev_rate.mean():.2f} p/kWh"
         lines += energy + ev_lines
         lines.append(
-            BillLine(LineKind.EV_CREDIT, f"{supply.add_on.name}: EV charging {rate_note}", ev_kwh, "kWh",
-                     -gbp_from_pence(float(credit.sum())), "charger")
+            BillLine(
+                LineKind.EV_CREDIT,
+                f"{supply.add_on.name}: EV charging {rate_note}",
+                ev_kwh,
+                "kWh",
+                -gbp_from_pence(float(credit.sum())),
+                "charger",
+            )
         )
         import_cost = home_cost + ev_cost - credit
         if addon.car_export_paid:
@@ -126,15 +138,27 @@ def bill(supply: Supply, flows: Flows, ctx: BillingContext) -> Bill:
             car_kwh = float(flows.ev_discharge_kwh.sum())
             if car_kwh > 0:
                 lines.append(
-                    BillLine(LineKind.CAR_EXPORT, "Energy from the car (free miles, unpaid)", car_kwh, "kWh",
-                             gbp_from_pence(0.0), "charger")
+                    BillLine(
+                        LineKind.CAR_EXPORT,
+                        "Energy from the car (free miles, unpaid)",
+                        car_kwh,
+                        "kWh",
+                        gbp_from_pence(0.0),
+                        "charger",
+                    )
                 )
 
     days_pence, firsts = standing_charge_per_day(imp, timeline, ctx)
     if days_pence.size:
         lines.append(
-            BillLine(LineKind.STANDING_CHARGE, "Standing charge", float(days_pence.size), "days",
-                     gbp_from_pence(float(days_pence.sum())), "")
+            BillLine(
+                LineKind.STANDING_CHARGE,
+                "Standing charge",
+                float(days_pence.size),
+                "days",
+                gbp_from_pence(float(days_pence.sum())),
+                "",
+            )
         )
     total_pence = float(import_cost.sum()) + float(days_pence.sum())
 
@@ -144,7 +168,11 @@ def bill(supply: Supply, flows: Flows, ctx: BillingContext) -> Bill:
         exp_lines, exp_cost = _band_lines(
             LineKind.EXPORT_CREDIT, f"Export ({exp.name})", export_meter, export_kwh, exp_plan
         )
-        lines += [BillLine(x.kind, x.label, x.quantity, x.unit, -x.amount_gbp, x.meter, x.band) for x in exp_lines if x.quantity > 0]
+        lines += [
+            BillLine(x.kind, x.label, x.quantity, x.unit, -x.amount_gbp, x.meter, x.band)
+            for x in exp_lines
+            if x.quantity > 0
+        ]
         total_pence -= float(exp_cost.sum())
     elif float(export_kwh.sum()) > 0:
         notes.append(f"{float(export_kwh.sum()):,.1f} kWh exported with no export tariff: unpaid")
@@ -154,7 +182,5 @@ def bill(supply: Supply, flows: Flows, ctx: BillingContext) -> Bill:
     vat_pence = float(import_cost @ vat) + float(days_pence @ vat[firsts])
     if vat.any():
         rounded = sum((line.amount_gbp for line in lines), gbp_from_pence(0.0))
-        lines.append(
-            BillLine(LineKind.VAT, "VAT", 0.0, "", gbp_from_pence(total_pence + vat_pence) - rounded, "")
-        )
+        lines.append(BillLine(LineKind.VAT, "VAT", 0.0, "", gbp_from_pence(total_pence + vat_pence) - rounded, ""))
     return Bill(supply.name, timeline.start, timeline.end, tuple(lines), tuple(notes))

@@ -134,7 +134,9 @@ def resolve_prices(
     return PricePlan(tariff, timeline, names, band_index, unit)
 
 
-def smart_offpeak_mask(tariff: Tariff, timeline: Timeline, fixed_offpeak: BoolArray, smart_slots: BoolArray) -> BoolArray:
+def smart_offpeak_mask(
+    tariff: Tariff, timeline: Timeline, fixed_offpeak: BoolArray, smart_slots: BoolArray
+) -> BoolArray:
     """Dispatched slots billed off-peak: the first ``cap_hours`` of dispatch per midday-to-midday period.
 
     Slots inside the fixed window are off-peak anyway; they use up the cap only when the rules say so.

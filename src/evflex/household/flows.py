@@ -40,7 +40,9 @@ def _array(name: str, values: npt.ArrayLike, n: int) -> FloatArray:
     if arr.shape != (n,):
         raise FlowsError(f"{name} has {arr.shape[0] if arr.ndim else 1} values; the timeline has {n} periods")
     if not np.isfinite(arr).all():
-        raise FlowsError(f"{name} has missing or non-finite values at period {int(np.flatnonzero(~np.isfinite(arr))[0])}")
+        raise FlowsError(
+            f"{name} has missing or non-finite values at period {int(np.flatnonzero(~np.isfinite(arr))[0])}"
+        )
     if (arr < 0).any():
         i = int(np.flatnonzero(arr < 0)[0])
         raise FlowsError(f"{name} is negative ({arr[i]:.3f} kWh) at period {i}; flows are kWh ≥ 0")
@@ -102,7 +104,10 @@ class Flows:
         solar = _array("solar_kwh", solar_kwh, n)
         net = home + ev_c - ev_d - solar
         prov = {name: "household model" for name in _FIELDS[:4]}
-        prov |= {"meter_import_kwh": "derived: positive part of the balance", "meter_export_kwh": "derived: negative part of the balance"}
+        prov |= {
+            "meter_import_kwh": "derived: positive part of the balance",
+            "meter_export_kwh": "derived: negative part of the balance",
+        }
         prov |= dict(provenance or {})
         return cls(timeline, home, ev_c, ev_d, solar, np.maximum(net, 0.0), np.maximum(-net, 0.0), smart_slots, prov)
 

@@ -17,6 +17,7 @@ optionally overridden per GSP region. Structures:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -154,7 +155,7 @@ class RateHistory:
         if not self.entries:
             raise TariffError("a rate needs at least one dated value")
         ordered = tuple(sorted(self.entries, key=lambda r: r.start))
-        for prev, nxt in zip(ordered, ordered[1:], strict=False):
+        for prev, nxt in itertools.pairwise(ordered):
             if nxt.start < prev.end:
                 raise TariffError(f"rates overlap: {prev.start}…{prev.end} and {nxt.start}…{nxt.end}")
         object.__setattr__(self, "entries", ordered)
@@ -338,9 +339,10 @@ class Tariff:
                 raise TariffError(f"{self.code}: a flat tariff has one band")
         if kind is Structure.DYNAMIC and not self.price_series:
             raise TariffError(f"{self.code}: a dynamic tariff names its price_series")
-        if kind is Structure.SMART_SESSION:
-            if self.smart is None or self.smart.offpeak_band not in {b.name for b in self.bands}:
-                raise TariffError(f"{self.code}: smart-session rules must name one of its bands as off-peak")
+        if kind is Structure.SMART_SESSION and (
+            self.smart is None or self.smart.offpeak_band not in {b.name for b in self.bands}
+        ):
+            raise TariffError(f"{self.code}: smart-session rules must name one of its bands as off-peak")
         if kind is Structure.ADD_ON and self.add_on is None:
             raise TariffError(f"{self.code}: an add-on needs add_on rules")
         if self.direction is Direction.IMPORT and kind is not Structure.ADD_ON and self.standing_charge is None:

@@ -1,0 +1,77 @@
+"""Household model: home load, EV usage and plug-in sessions, solar, charging policies and energy flows."""
+
+from evflex.household.ev import (
+    CHARGERS,
+    DEFAULT_PLUG_IN,
+    GENERIC_CCS,
+    GENERIC_SMART_CHARGER_7KW,
+    MITSUBISHI_OUTLANDER_PHEV,
+    NISSAN_ENV200,
+    NISSAN_LEAF_40,
+    VEHICLES,
+    WALLBOX_QUASAR_1,
+    Charger,
+    PlugInSessions,
+    UsagePattern,
+    Vehicle,
+    charger_preset,
+    plug_in_sessions,
+    vehicle_preset,
+)
+from evflex.household.flows import Flows, FlowsError
+from evflex.household.model import (
+    Household,
+    MeterType,
+    Simulation,
+    default_household,
+    simulate,
+    simulate_detail,
+)
+from evflex.household.policies import POLICIES, ChargingPolicy, EvSchedule, apply_policy
+from evflex.household.profile import (
+    HouseholdError,
+    home_load_kwh,
+    relative_home_load,
+    reshape_to_window_share,
+    years_covered,
+)
+from evflex.household.solar import REGION_LOCATIONS, SolarArray, solar_generation_kwh
+
+__all__ = [
+    "CHARGERS",
+    "DEFAULT_PLUG_IN",
+    "GENERIC_CCS",
+    "GENERIC_SMART_CHARGER_7KW",
+    "MITSUBISHI_OUTLANDER_PHEV",
+    "NISSAN_ENV200",
+    "NISSAN_LEAF_40",
+    "POLICIES",
+    "REGION_LOCATIONS",
+    "VEHICLES",
+    "WALLBOX_QUASAR_1",
+    "Charger",
+    "ChargingPolicy",
+    "EvSchedule",
+    "Flows",
+    "FlowsError",
+    "Household",
+    "HouseholdError",
+    "MeterType",
+    "PlugInSessions",
+    "Simulation",
+    "SolarArray",
+    "UsagePattern",
+    "Vehicle",
+    "apply_policy",
+    "charger_preset",
+    "default_household",
+    "home_load_kwh",
+    "plug_in_sessions",
+    "relative_home_load",
+    "reshape_to_window_share",
+    "simulate",
+    "simulate_detail",
+    "solar_generation_kwh",
+    "vehicle_preset",
+    "years_covered",
+]
