@@ -25,6 +25,7 @@ from evflex.tariffs.model import Direction, Structure, Tariff
 
 __all__ = [
     "Comparison",
+    "ComparisonError",
     "HouseholdFacts",
     "NotApplicable",
     "OptionResult",
@@ -36,6 +37,10 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+
+class ComparisonError(ValueError):
+    """A comparison cannot be made as asked (e.g. its baseline was not costed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +117,7 @@ class Comparison:
         for r in self.results:
             if code_or_name in r.supply.codes or code_or_name == r.supply.name:
                 return r
-        raise KeyError(f"no costed supply {code_or_name!r}")
+        raise ComparisonError(f"no costed supply {code_or_name!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -240,7 +245,7 @@ def compare(
     baseline = next((r for r in results if baseline_code in r[0].codes and r[0].add_on is None), None)
     if baseline is None:
         costed = ", ".join(s.import_tariff.code for s, _, _ in results)
-        raise KeyError(f"baseline {baseline_code!r} was not costed (costed: {costed}); choose one with --baseline")
+        raise ComparisonError(f"baseline {baseline_code!r} was not costed (costed: {costed}); choose one with --baseline")
     base_total = baseline[1].total_gbp
     ranked = sorted(results, key=lambda r: (r[1].total_gbp, r[0].name))
     options = tuple(OptionResult(s, b, policy, base_total - b.total_gbp, _indicative(s)) for s, b, policy in ranked)

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from evflex.billing.money import format_gbp
 from evflex.cli_support import console, fail, handle_errors, write_atomic
-from evflex.compare.annual import Comparison
+from evflex.compare.annual import Comparison, ComparisonError
 from evflex.compare.market_data import load_market_data
 from evflex.compare.runner import ComparisonInputs, run_comparison
 from evflex.compare.scenario import PRESETS, Expectation, Scenario, load_preset, load_scenario
@@ -49,7 +49,7 @@ def _find(comparison: Comparison, codes: str) -> Decimal:
     for r in comparison.results:
         if set(r.supply.codes) - {r.supply.export_tariff.code if r.supply.export_tariff else ""} == wanted:
             return r.annual_cost_gbp
-    raise KeyError(f"supply {codes!r} was not costed in this comparison")
+    raise ComparisonError(f"supply {codes!r} was not costed in this comparison")
 
 
 def check_expectations(comparison: Comparison, expectations: tuple[Expectation, ...]) -> list[CheckResult]:
