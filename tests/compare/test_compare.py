@@ -95,7 +95,7 @@ def test_smart_tariff_charges_in_cheap_slots_and_flat_on_plug_in() -> None:
 
 def test_unknown_baseline_is_a_clear_error() -> None:
     inputs = ComparisonInputs(local_year(2025), "NOT-A-TARIFF", 0.05, AS_OF)
-    with pytest.raises(ComparisonError, match="baseline 'NOT-A-TARIFF' was not costed"):
+    with pytest.raises(ComparisonError, match=r"baseline 'NOT-A-TARIFF' was not costed"):
         run_comparison(default_household(), list(load_catalogue()), inputs)
 
 

@@ -245,7 +245,9 @@ def compare(
     baseline = next((r for r in results if baseline_code in r[0].codes and r[0].add_on is None), None)
     if baseline is None:
         costed = ", ".join(s.import_tariff.code for s, _, _ in results)
-        raise ComparisonError(f"baseline {baseline_code!r} was not costed (costed: {costed}); choose one with --baseline")
+        raise ComparisonError(
+            f"baseline {baseline_code!r} was not costed (costed: {costed}); choose one with --baseline"
+        )
     base_total = baseline[1].total_gbp
     ranked = sorted(results, key=lambda r: (r[1].total_gbp, r[0].name))
     options = tuple(OptionResult(s, b, policy, base_total - b.total_gbp, _indicative(s)) for s, b, policy in ranked)
