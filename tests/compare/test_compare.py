@@ -124,7 +124,7 @@ def test_scenario_file_errors_name_the_field(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"s.toml: household.miles: Input should be greater than or equal to 0"):
         load_scenario(bad)
     bad.write_text("[household]\ncolour = 'red'\n")
-    with pytest.raises(ScenarioError, match="household.colour: Extra inputs are not permitted"):
+    with pytest.raises(ScenarioError, match=r"household\.colour: Extra inputs are not permitted"):
         load_scenario(bad)
     bad.write_text("[household\n")
     with pytest.raises(ScenarioError, match="is not valid TOML"):
