@@ -129,12 +129,8 @@ class Timeline:
         return _local_times(self.start, self.n_periods, self.period_minutes)
 
     def local_days(self) -> tuple[IntArray, IntArray]:
-        """``(day_ordinals, first_index)``: each local day present and the index where it starts."""
-        ordinals = self.local().day_ordinal
-        if ordinals.size == 0:
-            return ordinals, ordinals
-        firsts = np.flatnonzero(np.diff(ordinals, prepend=ordinals[0] - 1))
-        return ordinals[firsts], firsts
+        """``(day_ordinals, first_index)``: each local day present and the index where it starts (cached)."""
+        return _local_days(self.start, self.n_periods, self.period_minutes)
 
     def n_local_days(self) -> int:
         """Number of distinct local dates touched by the timeline."""
@@ -155,6 +151,18 @@ def _local_times(start: datetime, n_periods: int, period_minutes: int) -> LocalT
     for arr in (minute_of_day, weekday, day_ordinal, offsets):
         arr.setflags(write=False)
     return LocalTimes(minute_of_day, weekday, day_ordinal, offsets)
+
+
+@functools.lru_cache(maxsize=64)
+def _local_days(start: datetime, n_periods: int, period_minutes: int) -> tuple[IntArray, IntArray]:
+    ordinals = _local_times(start, n_periods, period_minutes).day_ordinal
+    if ordinals.size == 0:
+        return ordinals, ordinals
+    firsts = np.flatnonzero(np.diff(ordinals, prepend=ordinals[0] - 1))
+    days = ordinals[firsts]
+    firsts.setflags(write=False)
+    days.setflags(write=False)
+    return days, firsts
 
 
 def _offset_at(moment: datetime) -> int:
@@ -278,7 +286,10 @@ class LocalWindow:
         return f"{clock(self.start_minute)}–{clock(self.end_minute)}{days}"
 
     def mask(self, timeline: Timeline) -> BoolArray:
-        """Boolean per period: does the period start inside the window (local clock time)?"""
+        """Boolean per period: does the period start inside the window (local clock time)? Cached, read-only."""
+        return _window_mask(self, timeline)
+
+    def _compute_mask(self, timeline: Timeline) -> BoolArray:
         local = timeline.local()
         mod = local.minute_of_day
         if not self.crosses_midnight:
@@ -295,6 +306,13 @@ class LocalWindow:
             allowed[list(self.weekdays)] = True
             inside &= allowed[opening_weekday]
         return inside
+
+
+@functools.lru_cache(maxsize=256)
+def _window_mask(window: LocalWindow, timeline: Timeline) -> BoolArray:
+    mask = window._compute_mask(timeline)
+    mask.setflags(write=False)
+    return mask
 
 
 def _parse_weekdays(text: str | None) -> frozenset[int]:

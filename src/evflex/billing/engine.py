@@ -74,14 +74,13 @@ def _band_lines(
     cost = quantity_kwh * plan.unit_rate_p_per_kwh
     lines: list[BillLine] = []
     single = len(plan.band_names) == 1
+    kwh_by_band, pence_by_band = plan.band_sums(quantity_kwh), plan.band_sums(cost)
     for i, band in enumerate(plan.band_names):
-        mask = plan.band_index == i
-        kwh = float(quantity_kwh[mask].sum()) if not single else float(quantity_kwh.sum())
+        kwh = float(kwh_by_band[i])
         if kwh == 0.0 and not single:
             continue
-        pence = float(cost[mask].sum()) if not single else float(cost.sum())
         text = label if single else f"{label}, {band}"
-        lines.append(BillLine(kind, text, kwh, "kWh", gbp_from_pence(pence), meter, band))
+        lines.append(BillLine(kind, text, kwh, "kWh", gbp_from_pence(float(pence_by_band[i])), meter, band))
     return lines, cost
 
 

@@ -7,6 +7,7 @@ each period takes the rate in force at its own start (historical billing, statem
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,7 +63,7 @@ class BillingContext:
         return vat
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class PricePlan:
     """Per-period prices of one tariff for one region over one timeline (exc VAT)."""
 
@@ -74,6 +75,17 @@ class PricePlan:
 
     def band_mask(self, name: str) -> BoolArray:
         return np.asarray(self.band_index == self.band_names.index(name))
+
+    def band_sums(self, values: FloatArray) -> FloatArray:
+        """Sum of ``values`` over each band's periods (one matrix-vector product, no boolean indexing)."""
+        if len(self.band_names) == 1:
+            return np.array([values.sum()])
+        return self.band_weights @ values
+
+    @functools.cached_property
+    def band_weights(self) -> FloatArray:
+        """(bands, periods) 0/1 matrix: row b marks the periods priced by band b."""
+        return (self.band_index[None, :] == np.arange(len(self.band_names))[:, None]).astype(np.float64)
 
 
 def _series(tariff: Tariff, timeline: Timeline, ctx: BillingContext) -> FloatArray:
@@ -126,11 +138,16 @@ def resolve_prices(
         offpeak = names.index(tariff.smart.offpeak_band)
         band_index[smart_offpeak_mask(tariff, timeline, band_index == offpeak, smart_slots)] = offpeak
 
-    unit = np.empty(n, dtype=np.float64)
-    for i, band in enumerate(tariff.bands):
-        mask = band_index == i
-        if mask.any():
-            unit[mask] = band.rate.for_region(ctx.region).over(timeline, ctx.as_of)[mask]
+    histories = [band.rate.for_region(ctx.region) for band in tariff.bands]
+    constants = [h.constant_value(ctx.as_of) for h in histories]
+    if all(c is not None for c in constants):
+        unit = np.asarray(constants, dtype=np.float64)[band_index]  # a gather: no per-band masks
+    else:
+        unit = np.zeros(n, dtype=np.float64)
+        for i, history in enumerate(histories):
+            mask = band_index == i
+            if mask.any():
+                unit = np.where(mask, history.over(timeline, ctx.as_of), unit)
     return PricePlan(tariff, timeline, names, band_index, unit)
 
 

@@ -180,12 +180,20 @@ class RateHistory:
         end = "open-ended" if last.valid_to is None else last.end.date().isoformat()
         return f"{start} → {end}"
 
+    def constant_value(self, as_of: datetime | None = None) -> float | None:
+        """The single value every period gets, when there is one (frozen ``as_of``, or one open entry)."""
+        if as_of is not None:
+            return self.at(as_of).value_exc_vat
+        only = self.entries[0]
+        if len(self.entries) == 1 and only.valid_from is None and only.valid_to is None:
+            return only.value_exc_vat
+        return None
+
     def over(self, timeline: Timeline, as_of: datetime | None = None) -> FloatArray:
         """The rate per period of ``timeline``; with ``as_of``, the rate in force then, for every period."""
-        if as_of is not None:
-            return np.full(timeline.n_periods, self.at(as_of).value_exc_vat)
-        if len(self.entries) == 1 and self.entries[0].valid_from is None and self.entries[0].valid_to is None:
-            return np.full(timeline.n_periods, self.entries[0].value_exc_vat)
+        constant = self.constant_value(as_of)
+        if constant is not None:
+            return np.full(timeline.n_periods, constant)
         starts = timeline.starts()
         out = np.full(timeline.n_periods, np.nan)
         for entry in self.entries:
