@@ -80,7 +80,8 @@ class PricePlan:
         """Sum of ``values`` over each band's periods (one matrix-vector product, no boolean indexing)."""
         if len(self.band_names) == 1:
             return np.array([values.sum()])
-        return self.band_weights @ values
+        sums: FloatArray = self.band_weights @ values
+        return sums
 
     @functools.cached_property
     def band_weights(self) -> FloatArray:
