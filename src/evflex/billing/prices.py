@@ -86,7 +86,8 @@ class PricePlan:
     @functools.cached_property
     def band_weights(self) -> FloatArray:
         """(bands, periods) 0/1 matrix: row b marks the periods priced by band b."""
-        return (self.band_index[None, :] == np.arange(len(self.band_names))[:, None]).astype(np.float64)
+        weights: FloatArray = (self.band_index[None, :] == np.arange(len(self.band_names))[:, None]).astype(np.float64)
+        return weights
 
 
 def _series(tariff: Tariff, timeline: Timeline, ctx: BillingContext) -> FloatArray:
