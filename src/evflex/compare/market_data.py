@@ -93,7 +93,9 @@ def load_market_data(timeline: Timeline, region: str) -> MarketData:
         actual = fill_gaps(carbon.actual, "forecast-for-actual", forecast=carbon.forecast)
         filled = fill_gaps(actual.series, "previous-day-same-period")
         if _complete(filled.series.values):
-            notes.append(f"carbon intensity: NESO national actuals; {filled.description or 'no gaps'}")
+            notes.append(
+                "carbon intensity: NESO national actuals; " + (filled.description.replace("\n", "; ") or "no gaps")
+            )
             return MarketData(series, np.asarray(filled.series.values), tuple(notes))
     except SignalError as exc:
         notes.append(f"carbon intensity unavailable: {exc}")
