@@ -82,6 +82,7 @@ def plot_comparison(comparison: Comparison, ctx: BillingContext, path: Path, max
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=110)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         plt.close(fig)
