@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from evflex.compare.cli import compare_command
+from evflex.operations.cli import eligibility_command
 from evflex.tariffs.cli import app as tariffs_app
 
 __all__ = ["app", "main"]
@@ -22,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("compare")(compare_command)
+app.command("eligibility")(eligibility_command)
 app.add_typer(tariffs_app, name="tariffs")
 
 
