@@ -178,7 +178,7 @@ def bill(supply: Supply, flows: Flows, ctx: BillingContext) -> Bill:
 
     # VAT on the import side, period by period (the rate can change mid-bill). The VAT line takes the
     # rounding of the other lines so the total is the exact total rounded once (VAT charged on the total).
-    vat_pence = float(import_cost @ vat) + float(days_pence @ vat[firsts])
+    vat_pence = float(np.einsum("t,t->", import_cost, vat)) + float(np.einsum("d,d->", days_pence, vat[firsts]))
     if vat.any():
         rounded = sum((line.amount_gbp for line in lines), gbp_from_pence(0.0))
         lines.append(BillLine(LineKind.VAT, "VAT", 0.0, "", gbp_from_pence(total_pence + vat_pence) - rounded, ""))

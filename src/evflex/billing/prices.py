@@ -77,10 +77,14 @@ class PricePlan:
         return np.asarray(self.band_index == self.band_names.index(name))
 
     def band_sums(self, values: FloatArray) -> FloatArray:
-        """Sum of ``values`` over each band's periods (one matrix-vector product, no boolean indexing)."""
+        """Sum of ``values`` over each band's periods.
+
+        A weighted sum, not boolean indexing (which copies); einsum rather than BLAS because OpenBLAS
+        threads a small matrix-vector product and stalls when the other core is busy.
+        """
         if len(self.band_names) == 1:
             return np.array([values.sum()])
-        sums: FloatArray = self.band_weights @ values
+        sums: FloatArray = np.einsum("bt,t->b", self.band_weights, values)
         return sums
 
     @functools.cached_property

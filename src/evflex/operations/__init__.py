@@ -2,7 +2,8 @@
 
 ``eligibility`` checks a customer document against every rule of a catalogue tariff (PASS / FAIL / UNKNOWN
 with reasons and next steps); ``compliance`` judges plug-in and charging histories against the V2G
-add-on's usage rules, one customer or a whole fleet at once. See ``docs/operations.md``.
+add-on's usage rules, one customer or a whole fleet at once. ``customer`` parses the customer document
+(and MPAN); ``rules_data`` loads the compatibility lists and DNO table. See ``docs/operations.md``.
 """
 
 from evflex.operations.compliance import (
@@ -18,25 +19,26 @@ from evflex.operations.compliance import (
     classify_misses,
     plugged_in_from_sessions,
 )
-from evflex.operations.eligibility import (
+from evflex.operations.customer import (
     Customer,
     G99Status,
     MeterType,
-    Overall,
     PaymentMethod,
-    Result,
-    RuleOutcome,
-    RulesData,
-    Verdict,
-    check_all,
-    check_eligibility,
     load_customer,
-    load_rules_data,
     mpan_check_digit,
     parse_customer,
     parse_mpan,
+)
+from evflex.operations.eligibility import (
+    Overall,
+    Result,
+    RuleOutcome,
+    Verdict,
+    check_all,
+    check_eligibility,
     v2g_add_on,
 )
+from evflex.operations.rules_data import RulesData, load_rules_data
 
 __all__ = [
     "BatchCompliance",

@@ -8,30 +8,44 @@ tariffs) and ``operations/data/*.toml`` (car and charger lists, DNOs by region, 
 add-on's minimum state of charge and plug-in pattern). Every applicable rule is reported as PASS, FAIL or
 UNKNOWN with the reason in plain words and the next step; a field the customer left out gives UNKNOWN, never
 an exception. The verdict: any FAIL → NOT_ELIGIBLE, else any UNKNOWN → NEEDS_INFORMATION, else ELIGIBLE.
+
+The customer document and MPAN live in :mod:`evflex.operations.customer`, the TOML data in
+:mod:`evflex.operations.rules_data`; their public names are re-exported here.
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
-import json
 import math
 import re
-import tomllib
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from importlib import resources
-from pathlib import Path
-from types import MappingProxyType
-from typing import Annotated, Any
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Any
 
 from evflex.operations.compliance import ComplianceRules, OperationsError, classify_misses
+from evflex.operations.customer import (
+    Customer,
+    G99Status,
+    MeterType,
+    PaymentMethod,
+    load_customer,
+    mpan_check_digit,
+    parse_customer,
+    parse_mpan,
+)
+from evflex.operations.rules_data import (
+    ChargerSpec,
+    CompatibilitySpec,
+    DnoArea,
+    RulesData,
+    UsageSpec,
+    VehicleSpec,
+    load_rules_data,
+)
 from evflex.tariffs.catalogue import Catalogue
-from evflex.tariffs.model import REGIONS, Direction, Structure, Tariff, TariffError, check_region
+from evflex.tariffs.model import Direction, Structure, Tariff
 
 __all__ = [
     "ChargerSpec",
@@ -59,7 +73,6 @@ __all__ = [
     "v2g_add_on",
 ]
 
-_MPAN_WEIGHTS = (3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43)
 _DEFAULT_KWH_PER_MILE = 0.306  # the tariff page's worked example (333 kWh ≈ 1,084 miles ≈ 0.307 kWh/mile)
 
 
@@ -73,364 +86,6 @@ class Overall(StrEnum):
     ELIGIBLE = "ELIGIBLE"
     NOT_ELIGIBLE = "NOT_ELIGIBLE"
     NEEDS_INFORMATION = "NEEDS_INFORMATION"
-
-
-class MeterType(StrEnum):
-    SMETS2 = "SMETS2"
-    SMETS1_MIGRATED = "SMETS1_MIGRATED"
-    SMETS1 = "SMETS1"
-    TRADITIONAL = "TRADITIONAL"
-
-
-class PaymentMethod(StrEnum):
-    DIRECT_DEBIT = "DIRECT_DEBIT"
-    STANDARD_CREDIT = "STANDARD_CREDIT"
-    PREPAYMENT = "PREPAYMENT"
-
-
-class G99Status(StrEnum):
-    APPROVED = "APPROVED"
-    APPLIED = "APPLIED"
-    NOT_APPLIED = "NOT_APPLIED"
-
-
-# -- MPAN ------------------------------------------------------------------------------------------------
-def mpan_check_digit(first_twelve: str) -> int:
-    """The 13th digit of an MPAN core: Σ digit × prime weight, mod 11, mod 10."""
-    if len(first_twelve) != 12 or not first_twelve.isdigit():
-        raise OperationsError(f"{first_twelve!r}: the check digit is computed from 12 digits")
-    return sum(int(d) * w for d, w in zip(first_twelve, _MPAN_WEIGHTS, strict=True)) % 11 % 10
-
-
-def parse_mpan(text: str) -> str:
-    """The 13-digit MPAN core from ``text`` (spaces allowed; a 21-digit full MPAN keeps its last 13)."""
-    digits = re.sub(r"[\s-]", "", text)
-    if not digits.isdigit() or len(digits) not in (13, 21):
-        raise OperationsError(
-            f"MPAN {text!r} is not 13 digits: copy the 13-digit core from the bill (the bottom line of the "
-            "'S' box), e.g. 1200023305967"
-        )
-    core = digits[-13:]
-    expected = mpan_check_digit(core[:12])
-    if int(core[12]) != expected:
-        raise OperationsError(
-            f"MPAN {core} fails its check digit (last digit {core[12]}, expected {expected}): "
-            "re-read the 13 digits from the bill"
-        )
-    return core
-
-
-# -- compatibility data (operations/data/*.toml) ---------------------------------------------------------
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class VehicleSpec(_Data):
-    key: str
-    make: str
-    model: str
-    make_aliases: tuple[str, ...] = ()
-    model_aliases: tuple[str, ...] = ()
-    connector: str
-    can_discharge: bool
-    note: str = ""
-
-    @property
-    def label(self) -> str:
-        return f"{self.make} {self.model}"
-
-
-class ChargerSpec(_Data):
-    key: str
-    name: str
-    aliases: tuple[str, ...] = ()
-    bidirectional: bool
-    connector: str
-    note: str = ""
-
-
-class DnoArea(_Data):
-    region: Annotated[str, AfterValidator(check_region)]
-    name: str
-    mpan_distributor_id: int = Field(ge=10, le=99)
-    market_participant: str
-    operator: str
-    licence_area: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.operator} – {self.licence_area}"
-
-
-class G99Spec(_Data):
-    source: str
-    lead_time_working_days: tuple[int, int]
-    threshold_kw: float
-    note: str = ""
-
-
-class CompatibilitySpec(_Data):
-    source: str
-    vehicles: tuple[str, ...] = ()
-    vehicle_makes: tuple[str, ...] = ()
-    chargers: tuple[str, ...] = ()
-    requires: str = ""
-    published: bool = True
-    note: str = ""
-
-
-class UsageSpec(_Data):
-    source: str
-    min_soc_below_percent: float | None = Field(default=None, gt=0, le=100)
-    window_days: int | None = None
-    min_plugged_hours: float | None = None
-    max_failed_window_share: float | None = None
-    monthly_charge_limit_kwh: float | None = None
-    regular_misses: int | None = None
-    lookback_months: int | None = None
-
-    def compliance_rules(self) -> ComplianceRules:
-        given = {f.name: getattr(self, f.name) for f in fields(ComplianceRules) if getattr(self, f.name) is not None}
-        return ComplianceRules(**given)
-
-
-class _TariffRulesFile(_Data):
-    compatibility: dict[str, CompatibilitySpec] = {}
-    usage: dict[str, UsageSpec] = {}
-
-
-@dataclass(frozen=True, slots=True)
-class RulesData:
-    """Car and charger lists, DNOs by region and per-tariff rules, validated and cross-checked."""
-
-    vehicles: Mapping[str, VehicleSpec]
-    chargers: Mapping[str, ChargerSpec]
-    dnos: Mapping[str, DnoArea]
-    g99: G99Spec
-    compatibility: Mapping[str, CompatibilitySpec]
-    usage: Mapping[str, UsageSpec]
-
-    def region_of_distributor(self, distributor_id: int) -> DnoArea | None:
-        return next((d for d in self.dnos.values() if d.mpan_distributor_id == distributor_id), None)
-
-
-def _read_toml(folder: Path | None, name: str) -> dict[str, Any]:
-    where = f"operations/data/{name}" if folder is None else str(folder / name)
-    try:
-        if folder is None:
-            text = (resources.files("evflex.operations") / "data" / name).read_text(encoding="utf-8")
-        else:
-            text = (folder / name).read_text(encoding="utf-8")
-        return tomllib.loads(text)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise OperationsError(f"{where}: cannot read: {exc}") from None
-
-
-def _validated(model: type[_Data], raw: Any, where: str) -> Any:
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise OperationsError(f"{where}: {loc}: {err['msg']}") from None
-
-
-def _keyed(model: type[_Data], entries: list[Any], where: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for i, raw in enumerate(entries):
-        spec = _validated(model, raw, f"{where}[{i}]")
-        if spec.key in out:
-            raise OperationsError(f"{where}[{i}]: key {spec.key!r} appears twice")
-        out[spec.key] = spec
-    return out
-
-
-def _load(folder: Path | None) -> RulesData:
-    veh = _read_toml(folder, "vehicles.toml")
-    chg = _read_toml(folder, "chargers.toml")
-    dno = _read_toml(folder, "dnos.toml")
-    rules = _read_toml(folder, "tariff_rules.toml")
-    vehicles: dict[str, VehicleSpec] = _keyed(VehicleSpec, veh.get("vehicles", []), "vehicles.toml: vehicles")
-    chargers: dict[str, ChargerSpec] = _keyed(ChargerSpec, chg.get("chargers", []), "chargers.toml: chargers")
-    areas = [_validated(DnoArea, raw, f"dnos.toml: regions[{i}]") for i, raw in enumerate(dno.get("regions", []))]
-    g99 = _validated(G99Spec, dno.get("g99"), "dnos.toml: g99")
-    tariff_rules: _TariffRulesFile = _validated(_TariffRulesFile, rules, "tariff_rules.toml")
-    ids = {a.mpan_distributor_id for a in areas}
-    if sorted(a.region for a in areas) != sorted(REGIONS) or len(ids) != len(REGIONS):
-        raise OperationsError("dnos.toml: give each GSP region A–P exactly once, each with its own distributor id")
-    for code, spec in tariff_rules.compatibility.items():
-        for kind, keys, known in (("vehicles", spec.vehicles, vehicles), ("chargers", spec.chargers, chargers)):
-            for key in keys:
-                if key not in known:
-                    raise OperationsError(
-                        f"tariff_rules.toml: compatibility.{code}.{kind}: no {kind[:-1]} {key!r} "
-                        f"(known: {', '.join(known)}); add it to {kind}.toml first"
-                    )
-    for code, usage in tariff_rules.usage.items():
-        try:
-            usage.compliance_rules()
-        except OperationsError as exc:
-            raise OperationsError(f"tariff_rules.toml: usage.{code}: {exc}") from None
-    return RulesData(
-        MappingProxyType(vehicles), MappingProxyType(chargers), MappingProxyType({a.region: a for a in areas}),
-        g99, MappingProxyType(tariff_rules.compatibility), MappingProxyType(tariff_rules.usage),
-    )
-
-
-@functools.cache
-def _packaged() -> RulesData:
-    return _load(None)
-
-
-def load_rules_data(folder: Path | None = None) -> RulesData:
-    """The packaged compatibility data (cached), or the four TOML files of ``folder`` (same names and format:
-    copy ``evflex/operations/data`` and edit it)."""
-    return _packaged() if folder is None else _load(Path(folder))
-
-
-# -- the customer document ---------------------------------------------------------------------------------
-_FIELD_HINTS = {
-    "region": "a GSP region letter A–P (e.g. 'C' for London), or 'NI' for Northern Ireland",
-    "mpan": "the 13-digit MPAN core as a string, e.g. \"1200023305967\"",
-    "meter_type": "one of SMETS2, SMETS1_MIGRATED, SMETS1, TRADITIONAL",
-    "payment_method": "one of direct_debit, standard_credit, prepayment",
-    "g99": "one of approved, applied, not_applied",
-    "min_soc_percent": "a percentage 0–100, e.g. 20",
-    "plug_in_hours": "hours plugged in per plug-in, e.g. 12",
-    "plug_in_every_days": "days between plug-ins, ≥ 1 (1 = every day)",
-    "plug_in_days_per_week": "plug-in days per week, 1–7",
-    "annual_miles": "miles driven a year, e.g. 8000",
-    "kwh_per_mile": "the car's kWh per mile at the wall, e.g. 0.306",
-    "monthly_charge_kwh": "a list of monthly EV charging kWh, oldest first, e.g. [250.5, 301.0]",
-    "v5c_provided": "true or false",
-}
-
-
-def _upper_enum(value: Any) -> Any:
-    return re.sub(r"[\s-]+", "_", value.strip()).upper() if isinstance(value, str) else value
-
-
-class _CustomerDocument(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    customer_id: str = ""
-    region: str | None = None
-    mpan: str | None = None
-    postcode: str | None = None
-    vehicle_make: str | None = None
-    vehicle_model: str | None = None
-    vehicle_connector: str | None = None
-    charger_model: str | None = None
-    chargepoint_serial: str | None = None
-    v5c_provided: bool | None = None
-    meter_type: MeterType | None = None
-    payment_method: PaymentMethod | None = None
-    import_tariff: str | None = None
-    export_tariff: str | None = None
-    g99: G99Status | None = None
-    min_soc_percent: float | None = Field(default=None, ge=0, le=100)
-    plug_in_hours: float | None = Field(default=None, ge=0, le=168)
-    plug_in_every_days: float | None = Field(default=None, ge=1, le=28)
-    plug_in_days_per_week: float | None = Field(default=None, gt=0, le=7)
-    annual_miles: float | None = Field(default=None, ge=0, le=100_000)
-    kwh_per_mile: float | None = Field(default=None, ge=0.05, le=2.0)
-    monthly_charge_kwh: tuple[Annotated[float, Field(ge=0)], ...] | None = None
-
-    _enums = field_validator("meter_type", "payment_method", "g99", mode="before")(_upper_enum)
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, value: str | None) -> str | None:
-        if value is None or _upper_enum(value) in ("NI", "NORTHERN_IRELAND"):
-            return None if value is None else "NI"
-        try:
-            return check_region(value)
-        except TariffError as exc:
-            raise ValueError(str(exc)) from None
-
-    @field_validator("mpan")
-    @classmethod
-    def _mpan(cls, value: str | None) -> str | None:
-        return None if value is None else parse_mpan(value)
-
-
-@dataclass(frozen=True, slots=True)
-class Customer:
-    """What the customer told us; ``None`` = not given (the rules that need it are UNKNOWN)."""
-
-    customer_id: str = ""
-    region: str | None = None
-    """GSP letter A–P as given (an MPAN can supply it instead)."""
-    northern_ireland: bool = False
-    mpan: str | None = None
-    vehicle_make: str | None = None
-    vehicle_model: str | None = None
-    vehicle_connector: str | None = None
-    charger_model: str | None = None
-    chargepoint_serial: str | None = None
-    v5c_provided: bool | None = None
-    meter_type: MeterType | None = None
-    payment_method: PaymentMethod | None = None
-    import_tariff: str | None = None
-    export_tariff: str | None = None
-    """``"NONE"`` when the customer has no export tariff."""
-    g99: G99Status | None = None
-    min_soc_percent: float | None = None
-    plug_in_hours: float | None = None
-    plug_in_every_days: float | None = None
-    annual_miles: float | None = None
-    kwh_per_mile: float | None = None
-    monthly_charge_kwh: tuple[float, ...] | None = None
-
-
-def parse_customer(document: Any, where: str = "customer") -> Customer:
-    """A :class:`Customer` from a decoded JSON object; :class:`OperationsError` naming the field and the fix."""
-    if not isinstance(document, dict):
-        raise OperationsError(f"{where}: expected a JSON object {{\"field\": value, …}}, got {type(document).__name__}")
-    try:
-        spec = _CustomerDocument.model_validate(document)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        name = str(err["loc"][0]) if err["loc"] else ""
-        if err["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(name, list(_CustomerDocument.model_fields), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise OperationsError(f"{where}: unknown field {name!r}{hint}; see docs/operations.md") from None
-        detail = str(err["msg"]).removeprefix("Value error, ")
-        hint = f"; give {_FIELD_HINTS[name]}" if name in _FIELD_HINTS and err["type"] != "value_error" else ""
-        raise OperationsError(f"{where}: field {name!r}: {detail} (got {err.get('input')!r}){hint}") from None
-    if spec.plug_in_every_days is not None and spec.plug_in_days_per_week is not None:
-        raise OperationsError(f"{where}: give plug_in_every_days or plug_in_days_per_week, not both")
-    every = spec.plug_in_every_days
-    if spec.plug_in_days_per_week is not None:
-        every = 7.0 / spec.plug_in_days_per_week
-    postcode_ni = spec.postcode is not None and spec.postcode.strip().upper().startswith("BT")
-    blank = {"", "NONE", "NO"}
-
-    def code(value: str | None) -> str | None:
-        return None if value is None else ("NONE" if value.strip().upper() in blank else value.strip().upper())
-
-    return Customer(
-        customer_id=spec.customer_id, region=None if spec.region == "NI" else spec.region,
-        northern_ireland=spec.region == "NI" or postcode_ni, mpan=spec.mpan,
-        vehicle_make=spec.vehicle_make, vehicle_model=spec.vehicle_model, vehicle_connector=spec.vehicle_connector,
-        charger_model=spec.charger_model, chargepoint_serial=spec.chargepoint_serial or None,
-        v5c_provided=spec.v5c_provided, meter_type=spec.meter_type, payment_method=spec.payment_method,
-        import_tariff=code(spec.import_tariff), export_tariff=code(spec.export_tariff), g99=spec.g99,
-        min_soc_percent=spec.min_soc_percent, plug_in_hours=spec.plug_in_hours, plug_in_every_days=every,
-        annual_miles=spec.annual_miles, kwh_per_mile=spec.kwh_per_mile, monthly_charge_kwh=spec.monthly_charge_kwh,
-    )
-
-
-def load_customer(path: Path) -> Customer:
-    """Read and validate a customer JSON file."""
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise OperationsError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except UnicodeDecodeError:
-        raise OperationsError(f"{path}: not a UTF-8 text file; give the customer JSON document") from None
-    return parse_customer(document, str(path))
 
 
 # -- verdicts ----------------------------------------------------------------------------------------------
