@@ -10,6 +10,7 @@ import typer
 
 from evflex.compare.cli import compare_command
 from evflex.operations.cli import eligibility_command
+from evflex.operations.statement_cli import savings_command, statement_command
 from evflex.tariffs.cli import app as tariffs_app
 
 __all__ = ["app", "main"]
@@ -24,6 +25,8 @@ app = typer.Typer(
 )
 app.command("compare")(compare_command)
 app.command("eligibility")(eligibility_command)
+app.command("statement")(statement_command)
+app.command("savings")(savings_command)
 app.add_typer(tariffs_app, name="tariffs")
 
 

@@ -1,4 +1,4 @@
-"""Operating a V2G tariff: eligibility at sign-up and usage-rule compliance.
+"""Operating a V2G tariff: eligibility, monthly statements, usage-rule compliance and savings estimates.
 
 ``eligibility`` checks a customer document against every rule of a catalogue tariff (PASS / FAIL / UNKNOWN
 with reasons and next steps); ``compliance`` judges plug-in and charging histories against the V2G
@@ -11,7 +11,6 @@ from evflex.operations.compliance import (
     ComplianceReport,
     ComplianceRules,
     MonthEvidence,
-    OperationsError,
     Status,
     WindowEvidence,
     check_compliance,
@@ -29,6 +28,7 @@ from evflex.operations.customer import (
     parse_customer,
     parse_mpan,
 )
+from evflex.operations.dispatch import DispatchError, billable_smart_slots
 from evflex.operations.eligibility import (
     Overall,
     Result,
@@ -38,35 +38,65 @@ from evflex.operations.eligibility import (
     check_eligibility,
     v2g_add_on,
 )
+from evflex.operations.errors import OperationsError
+from evflex.operations.reconcile import ChargerEstimate, Reconciliation, Tolerance
 from evflex.operations.rules_data import RulesData, load_rules_data
+from evflex.operations.savings import SavingsError, SavingsEstimate, SavingsOption, estimate_savings
+from evflex.operations.statement import (
+    Account,
+    MonthData,
+    Statement,
+    StatementError,
+    build_statement,
+    month_timeline,
+    read_month_data,
+)
+from evflex.operations.statement_html import statement_html
 
 __all__ = [
+    "Account",
     "BatchCompliance",
+    "ChargerEstimate",
     "ComplianceReport",
     "ComplianceRules",
     "Customer",
+    "DispatchError",
     "G99Status",
     "MeterType",
+    "MonthData",
     "MonthEvidence",
     "OperationsError",
     "Overall",
     "PaymentMethod",
+    "Reconciliation",
     "Result",
     "RuleOutcome",
     "RulesData",
+    "SavingsError",
+    "SavingsEstimate",
+    "SavingsOption",
+    "Statement",
+    "StatementError",
     "Status",
+    "Tolerance",
     "Verdict",
     "WindowEvidence",
+    "billable_smart_slots",
+    "build_statement",
     "check_all",
     "check_compliance",
     "check_compliance_batch",
     "check_eligibility",
     "classify_misses",
+    "estimate_savings",
     "load_customer",
     "load_rules_data",
+    "month_timeline",
     "mpan_check_digit",
     "parse_customer",
     "parse_mpan",
     "plugged_in_from_sessions",
+    "read_month_data",
+    "statement_html",
     "v2g_add_on",
 ]

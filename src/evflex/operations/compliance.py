@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from evflex.operations.errors import OperationsError
 from evflex.periods import LONDON, Timeline, ensure_utc
 
 __all__ = [
@@ -52,10 +53,6 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 _CHUNK_ROWS = 1024  # customers per block: bounds the temporaries of the period-level cumulative sum
-
-
-class OperationsError(ValueError):
-    """Bad input to an operations function (customer document, history arrays, rule parameters)."""
 
 
 class Status(StrEnum):
@@ -182,8 +179,11 @@ class ComplianceReport:
             "missed_months": list(self.missed_months),
             "months": months,
             "worst_windows": [
-                {"first_day": w.first_day.isoformat(), "last_day": w.last_day.isoformat(),
-                 "plugged_hours": w.plugged_hours}
+                {
+                    "first_day": w.first_day.isoformat(),
+                    "last_day": w.last_day.isoformat(),
+                    "plugged_hours": w.plugged_hours,
+                }
                 for w in self.worst_windows
             ],
         }
@@ -239,8 +239,7 @@ def _calendar(start: datetime, n_periods: int, period_minutes: int, window_days:
     # a month is complete when its first and last local days are complete days of the history
     first_day, last_day = (day_ordinals[0], day_ordinals[-1]) if day_ordinals.size else (1, 0)
     first_ord = np.array([date(k // 12, k % 12 + 1, 1).toordinal() for k in keys.tolist()], dtype=np.int64)
-    next_ord = np.array([date((k + 1) // 12, (k + 1) % 12 + 1, 1).toordinal() for k in keys.tolist()],
-                        dtype=np.int64)
+    next_ord = np.array([date((k + 1) // 12, (k + 1) % 12 + 1, 1).toordinal() for k in keys.tolist()], dtype=np.int64)
     month_complete = (first_ord >= first_day) & (next_ord - 1 <= last_day)
 
     n_windows = max(day_ordinals.size - window_days + 1, 0)
@@ -252,8 +251,16 @@ def _calendar(start: datetime, n_periods: int, period_minutes: int, window_days:
         window_month_start = np.zeros(0, np.int64)
     for arr in (month_start, month_complete, day_bounds, day_ordinals, window_month, window_month_start):
         arr.setflags(write=False)
-    return _Calendar(months, month_start, month_complete, day_bounds, day_ordinals, window_month,
-                     window_month_start, window_month[window_month_start])
+    return _Calendar(
+        months,
+        month_start,
+        month_complete,
+        day_bounds,
+        day_ordinals,
+        window_month,
+        window_month_start,
+        window_month[window_month_start],
+    )
 
 
 # -- batch evaluation --------------------------------------------------------------------------------------
@@ -314,7 +321,8 @@ class BatchCompliance:
                 windows_evaluated=int(self.windows_evaluated[m]),
                 windows_failed=int(self.windows_failed[i, m]),
                 plug_miss=bool(self.plug_miss[i, m]),
-                worst_window_hours=None if np.isnan(self.worst_window_hours[i, m])
+                worst_window_hours=None
+                if np.isnan(self.worst_window_hours[i, m])
                 else float(self.worst_window_hours[i, m]),
             )
             for m in range(len(self.months))
@@ -324,23 +332,34 @@ class BatchCompliance:
         missed = tuple(m.month for m in lookback if m.missed)
         status = _BY_SEVERITY[int(self.status_code[i])]
         worst = self._worst_windows(i, {m.month for m in lookback}, n_worst)
-        return ComplianceReport(customer_id, status, _summary(status, lookback, self.rules), self.rules,
-                                months, tuple(m.month for m in lookback), missed, worst)
+        return ComplianceReport(
+            customer_id,
+            status,
+            _summary(status, lookback, self.rules),
+            self.rules,
+            months,
+            tuple(m.month for m in lookback),
+            missed,
+            worst,
+        )
 
     def _worst_windows(self, i: int, months: set[str], n_worst: int) -> tuple[WindowEvidence, ...]:
         if not self.window_hours.shape[1]:
             return ()
-        cal = _calendar(self.timeline.start, self.timeline.n_periods, self.timeline.period_minutes,
-                        self.rules.window_days)
+        cal = _calendar(
+            self.timeline.start, self.timeline.n_periods, self.timeline.period_minutes, self.rules.window_days
+        )
         in_lookback = np.array([self.months[m] in months for m in cal.window_month.tolist()], dtype=np.bool_)
         candidates = np.flatnonzero(in_lookback)
         hours = self.window_hours[i, candidates]
         order = candidates[np.lexsort((candidates, hours))][:n_worst]  # fewest hours first, then earliest
         span = self.rules.window_days - 1
         return tuple(
-            WindowEvidence(date.fromordinal(int(self.window_first_day[j])),
-                           date.fromordinal(int(self.window_first_day[j]) + span),
-                           float(self.window_hours[i, j]))
+            WindowEvidence(
+                date.fromordinal(int(self.window_first_day[j])),
+                date.fromordinal(int(self.window_first_day[j]) + span),
+                float(self.window_hours[i, j]),
+            )
             for j in order.tolist()
         )
 
@@ -363,8 +382,10 @@ def _summary(status: Status, lookback: Sequence[MonthEvidence], rules: Complianc
         reasons.append(f"{m.month}: {' and '.join(why)}")
     head = f"missed the usage rules in {len(missed)} of the last {n} months ({'; '.join(reasons)})"
     if status is Status.SHOULD_LEAVE:
-        return (f"SHOULD_LEAVE: {head} – {rules.regular_misses} or more is a regular occurrence; "
-                "the customer should move off the V2G add-on.")
+        return (
+            f"SHOULD_LEAVE: {head} – {rules.regular_misses} or more is a regular occurrence; "
+            "the customer should move off the V2G add-on."
+        )
     return f"WARNING: {head} – an occasional miss, allowed; tell the customer before it becomes regular."
 
 
@@ -442,9 +463,7 @@ def check_compliance_batch(
         block = flags[lo : lo + _CHUNK_ROWS]
         csum = np.zeros((block.shape[0], n + 1), dtype=np.int32)
         np.cumsum(block, axis=1, out=csum[:, 1:])
-        plugged_periods[lo : lo + block.shape[0]] = np.diff(
-            csum[:, np.append(cal.month_period_start, n)], axis=1
-        )
+        plugged_periods[lo : lo + block.shape[0]] = np.diff(csum[:, np.append(cal.month_period_start, n)], axis=1)
         if window_counts.shape[1]:
             at_bounds = csum[:, cal.day_bounds]  # plugged periods before each complete-day boundary
             window_counts[lo : lo + block.shape[0]] = (

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from evflex.operations.compliance import OperationsError
+from evflex.operations.errors import OperationsError
 from evflex.tariffs.model import TariffError, check_region
 
 __all__ = [

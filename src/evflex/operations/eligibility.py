@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from evflex.operations.compliance import ComplianceRules, OperationsError, classify_misses
+from evflex.operations.compliance import ComplianceRules, classify_misses
 from evflex.operations.customer import (
     Customer,
     G99Status,
@@ -35,6 +35,7 @@ from evflex.operations.customer import (
     parse_customer,
     parse_mpan,
 )
+from evflex.operations.errors import OperationsError
 from evflex.operations.rules_data import (
     ChargerSpec,
     CompatibilitySpec,

@@ -18,7 +18,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from evflex.operations.compliance import ComplianceRules, OperationsError
+from evflex.operations.compliance import ComplianceRules
+from evflex.operations.errors import OperationsError
 from evflex.tariffs.model import REGIONS, check_region
 
 __all__ = [
