@@ -18,6 +18,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 __all__ = ["EXIT_BAD_INPUT", "console", "err_console", "fail", "handle_errors", "write_atomic"]
 
@@ -31,7 +32,7 @@ R = TypeVar("R")
 
 def fail(message: str) -> typer.Exit:
     """Print ``error: message`` on stderr and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # '[live]' is not markup
     return typer.Exit(EXIT_BAD_INPUT)
 
 

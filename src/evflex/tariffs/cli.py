@@ -1,20 +1,35 @@
-"""``evflex tariffs list|show``: browse the tariff catalogue with its sources."""
+"""``evflex tariffs list|show|octopus``: browse the tariff catalogue; import a tariff from the Octopus API.
+
+``octopus`` reads saved Octopus API JSON (or, with ``--live``, fetches it with httpx, imported only then)
+through :mod:`evflex.tariffs.octopus` and shows what the tariff became; ``--save`` writes its per-period
+unit rates as a price series.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
+import numpy as np
+import numpy.typing as npt
 import typer
 from rich.table import Table
 
 from evflex.cli_support import console, handle_errors
 from evflex.tariffs.catalogue import load_catalogue
 from evflex.tariffs.model import DatedRate, RegionalRate, Tariff, check_region
+from evflex.tariffs.octopus_cli import octopus_command
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["app"]
+
+FloatArray = npt.NDArray[np.float64]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 app = typer.Typer(
     help="Browse the tariff catalogue: every UK EV tariff, export tariff and add-on, with sources.",
@@ -171,3 +186,6 @@ def show_command(
     console.print("requirements: " + ", ".join(f"{k}={v}" for k, v in requirements.items()))
     for note in tariff.notes:
         console.print(f"[dim]- {note}[/]", soft_wrap=True)
+
+
+app.command("octopus")(octopus_command)
