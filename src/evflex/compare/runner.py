@@ -6,6 +6,7 @@ reading files is the CLI's job. It decides the stated assumptions every comparis
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -93,40 +94,19 @@ def run_comparison(household: Household, tariffs: Iterable[Tariff], inputs: Comp
     supplies, unpriced = _drop_unpriced(supplies, inputs.series)
     refused += unpriced
 
-    if inputs.measured_home_kwh is not None:
-        measured = inputs.measured_home_kwh
+    if inputs.measured_home_kwh is not None:  # bill the measured home use; the car is still modelled
+        household = dataclasses.replace(household, home_load_kwh=inputs.measured_home_kwh)
 
-        def simulate_spec(spec: PolicySpec) -> Flows:
-            modelled = simulate(
-                household,
-                timeline,
-                spec.name,
-                spec.price_p_per_kwh,
-                spec.window_mask,
-                spec.preferred_mask,
-                inputs.carbon_g_per_kwh,
-            )
-            return Flows.from_household(
-                timeline,
-                measured,
-                modelled.ev_charge_kwh,
-                modelled.ev_discharge_kwh,
-                modelled.solar_kwh,
-                modelled.smart_slots,
-                {**modelled.provenance, "home_load_kwh": "smart meter data"},
-            )
-    else:
-
-        def simulate_spec(spec: PolicySpec) -> Flows:
-            return simulate(
-                household,
-                timeline,
-                spec.name,
-                spec.price_p_per_kwh,
-                spec.window_mask,
-                spec.preferred_mask,
-                inputs.carbon_g_per_kwh,
-            )
+    def simulate_spec(spec: PolicySpec) -> Flows:
+        return simulate(
+            household,
+            timeline,
+            spec.name,
+            spec.price_p_per_kwh,
+            spec.window_mask,
+            spec.preferred_mask,
+            inputs.carbon_g_per_kwh,
+        )
 
     baseline = inputs.baseline_code
     result = compare(
