@@ -10,6 +10,7 @@ import typer
 
 from evflex.compare.cli import compare_command
 from evflex.operations.cli import eligibility_command
+from evflex.operations.compliance_cli import compliance_command
 from evflex.operations.statement_cli import savings_command, statement_command
 from evflex.tariffs.cli import app as tariffs_app
 
@@ -27,6 +28,7 @@ app.command("compare")(compare_command)
 app.command("eligibility")(eligibility_command)
 app.command("statement")(statement_command)
 app.command("savings")(savings_command)
+app.command("compliance")(compliance_command)
 app.add_typer(tariffs_app, name="tariffs")
 
 
