@@ -222,10 +222,10 @@ def compare_command(
         typer.Option(help="local calendar year to simulate (default 2023, the year the shared Agile data covers)"),
     ] = None,
     baseline: Annotated[
-        str | None, typer.Option(help=f"tariff code savings are measured against [default: {DEFAULT_BASELINE}]")
+        str | None, typer.Option(help=f"tariff code savings are measured against (default {DEFAULT_BASELINE})")
     ] = None,
     as_of: Annotated[
-        str | None, typer.Option(help="price tariffs at the rates in force on this date (YYYY-MM-DD) [default: today]")
+        str | None, typer.Option(help="price tariffs at the rates in force on this date (YYYY-MM-DD; default today)")
     ] = None,
     tariffs: Annotated[list[Path] | None, typer.Option("--tariffs", help="extra catalogue TOML file(s)")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="print the full comparison as JSON")] = False,
