@@ -23,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help text is plain: '[default: …]' in a help string stays as written
 )
 app.command("compare")(compare_command)
 app.command("eligibility")(eligibility_command)
