@@ -12,6 +12,7 @@ from evflex.compare.cli import compare_command
 from evflex.operations.cli import eligibility_command
 from evflex.operations.compliance_cli import compliance_command
 from evflex.operations.statement_cli import savings_command, statement_command
+from evflex.schedule.cli import schedule_command, simulate_command
 from evflex.tariffs.cli import app as tariffs_app
 
 __all__ = ["app", "main"]
@@ -30,6 +31,8 @@ app.command("eligibility")(eligibility_command)
 app.command("statement")(statement_command)
 app.command("savings")(savings_command)
 app.command("compliance")(compliance_command)
+app.command("schedule")(schedule_command)
+app.command("simulate")(simulate_command)
 app.add_typer(tariffs_app, name="tariffs")
 
 
