@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time as clock
-from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,7 +24,6 @@ from evflex.cli_support import console, err_console, fail, handle_errors, write_
 from evflex.household.ev import UsagePattern, charger_preset, vehicle_preset
 from evflex.household.model import Household
 from evflex.periods import LONDON, Timeline, local_days
-from evflex.schedule.errors import InvalidProblemError
 from evflex.schedule.fast import solve
 from evflex.schedule.lp import solve_lp
 from evflex.schedule.problem import Objective, ObjectiveKind, ScheduleProblem
@@ -484,56 +482,6 @@ def _assumptions(
 
 
 # -- schedule -------------------------------------------------------------------------------------------
-# Field types of the JSON form (docs/schedule.md); "!" marks keys that may not be null.
-_FIELDS: dict[str, dict[str, str]] = {
-    "": {"export_limit_kw": "number", "battery_wear_p_per_kwh": "number", "period_minutes": "integer"},
-    "battery": {"usable_kwh": "number!", "soc_min_kwh": "number", "soc_max_kwh": "number"},
-    "charger": {"max_charge_kw": "number!", "bidirectional": "boolean"}
-    | dict.fromkeys(("max_discharge_kw", "charge_efficiency", "discharge_efficiency", "min_setpoint_kw"), "number"),
-    "objective": {"kind": "string", "carbon_price_p_per_kgco2": "number"},
-    "sessions": {"arrival_period": "integer!", "departure_period": "integer!", "target_soc_kwh": "number!"}
-    | {"arrival_soc_kwh": "number", "trip_kwh": "number"},
-}
-_KINDS: dict[str, tuple[str, Any]] = {
-    "number": ("a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool)),
-    "integer": ("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
-    "boolean": ("true or false", lambda v: isinstance(v, bool)),
-    "string": ("a string", lambda v: isinstance(v, str)),
-}
-_ARRAYS = ("import_price_p_per_kwh", "export_value_p_per_kwh", "carbon_g_per_kwh", "home_load_kwh")
-
-
-def check_problem_types(data: Any) -> None:
-    """Name the field of a problem's JSON form whose value has the wrong type (the rest is checked later)."""
-    if not isinstance(data, Mapping):
-        raise InvalidProblemError(f"the problem must be a JSON object, got {type(data).__name__}")
-    is_number = _KINDS["number"][1]
-    for key in _ARRAYS:
-        values = data.get(key)
-        if values is None:
-            continue
-        if not isinstance(values, list):
-            raise InvalidProblemError(f"{key} must be a list of numbers (one per period), got {type(values).__name__}")
-        bad = next((i for i, v in enumerate(values) if not is_number(v)), None)
-        if bad is not None:
-            raise InvalidProblemError(f"{key}[{bad}] must be a number, got {values[bad]!r}")
-    groups = [("", "", data)] + [(k, f"{k}.", data.get(k)) for k in ("battery", "charger", "objective")]
-    if isinstance(data.get("sessions"), list):
-        groups += [("sessions", f"sessions[{i}].", s) for i, s in enumerate(data["sessions"])]
-    for group, where, entry in groups:
-        if not isinstance(entry, Mapping):
-            continue
-        for key, kind in _FIELDS[group].items():
-            value = entry.get(key)
-            if value is None:
-                if key in entry and kind.endswith("!"):
-                    raise InvalidProblemError(f"{where}{key} is required, got null")
-                continue
-            noun, ok = _KINDS[kind.rstrip("!")]
-            if not ok(value):
-                raise InvalidProblemError(f"{where}{key} must be {noun}, got {value!r}")
-
-
 SOLVERS = ("fast", "lp", "smart")
 
 
@@ -593,7 +541,6 @@ def schedule_command(
     except json.JSONDecodeError as exc:
         raise fail(f"{input_path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     try:
-        check_problem_types(data)
         problem = ScheduleProblem.from_dict(data)
     except (TypeError, ValueError) as exc:
         raise fail(f"{input_path.name}: {exc}") from None

@@ -426,8 +426,7 @@ class ScheduleProblem:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ScheduleProblem:
         """Build a problem from its JSON form; unknown keys are errors (they are usually typos)."""
-        if not isinstance(data, Mapping):
-            raise InvalidProblemError(f"a problem must be a JSON object, got {type(data).__name__}")
+        _check_types(data)  # wrong JSON types name their field (a string for a number, null for a required key)
         top = _keys(
             "problem",
             data,
@@ -499,3 +498,53 @@ def _keys(where: str, data: Any, required: Sequence[str], optional: Sequence[str
     if unknown:
         raise InvalidProblemError(f"{where}: unknown keys {unknown} (allowed: {[*required, *optional]})")
     return {k: v for k, v in data.items() if v is not None}  # null means "use the default"
+
+
+# Field types of the JSON form (docs/schedule.md); "!" marks keys that may not be null.
+_FIELDS: dict[str, dict[str, str]] = {
+    "": {"export_limit_kw": "number", "battery_wear_p_per_kwh": "number", "period_minutes": "integer"},
+    "battery": {"usable_kwh": "number!", "soc_min_kwh": "number", "soc_max_kwh": "number"},
+    "charger": {"max_charge_kw": "number!", "bidirectional": "boolean"}
+    | dict.fromkeys(("max_discharge_kw", "charge_efficiency", "discharge_efficiency", "min_setpoint_kw"), "number"),
+    "objective": {"kind": "string", "carbon_price_p_per_kgco2": "number"},
+    "sessions": {"arrival_period": "integer!", "departure_period": "integer!", "target_soc_kwh": "number!"}
+    | {"arrival_soc_kwh": "number", "trip_kwh": "number"},
+}
+_KINDS: dict[str, tuple[str, Any]] = {
+    "number": ("a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool)),
+    "integer": ("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "boolean": ("true or false", lambda v: isinstance(v, bool)),
+    "string": ("a string", lambda v: isinstance(v, str)),
+}
+_ARRAYS = ("import_price_p_per_kwh", "export_value_p_per_kwh", "carbon_g_per_kwh", "home_load_kwh")
+
+
+def _check_types(data: Any) -> None:
+    """Name the field of a problem's JSON form whose value has the wrong type (the rest is checked later)."""
+    if not isinstance(data, Mapping):
+        raise InvalidProblemError(f"the problem must be a JSON object, got {type(data).__name__}")
+    is_number = _KINDS["number"][1]
+    for key in _ARRAYS:
+        values = data.get(key)
+        if values is None:
+            continue
+        if not isinstance(values, list):
+            raise InvalidProblemError(f"{key} must be a list of numbers (one per period), got {type(values).__name__}")
+        bad = next((i for i, v in enumerate(values) if not is_number(v)), None)
+        if bad is not None:
+            raise InvalidProblemError(f"{key}[{bad}] must be a number, got {values[bad]!r}")
+    groups = [("", "", data)] + [(k, f"{k}.", data.get(k)) for k in ("battery", "charger", "objective")]
+    if isinstance(data.get("sessions"), list):
+        groups += [("sessions", f"sessions[{i}].", s) for i, s in enumerate(data["sessions"])]
+    for group, where, entry in groups:
+        if not isinstance(entry, Mapping):
+            continue
+        for key, kind in _FIELDS[group].items():
+            value = entry.get(key)
+            if value is None:
+                if key in entry and kind.endswith("!"):
+                    raise InvalidProblemError(f"{where}{key} is required, got null")
+                continue
+            noun, ok = _KINDS[kind.rstrip("!")]
+            if not ok(value):
+                raise InvalidProblemError(f"{where}{key} must be {noun}, got {value!r}")
