@@ -4,15 +4,24 @@ Small batches run in this process (starting workers costs more than solving a fe
 large ones are split into contiguous chunks over a :class:`~concurrent.futures.ProcessPoolExecutor`.
 Results always come back in the order of the input, and a progress callback sees ``(done, total)`` after
 every chunk.
+
+At well under a millisecond per vehicle-day, moving problems and results between processes costs as much
+as solving them (pickling a problem takes about as long as solving it). So where workers are forked (the
+default on Linux up to Python 3.13) they inherit the problem list and receive only index ranges, and
+results travel in their compact pickled form (see ``ScheduleResult.__reduce__``). The compiled kernels
+are loaded before the workers start, so forked workers inherit them too.
 """
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Literal
 
+from evflex.schedule import _kernels
 from evflex.schedule.errors import InvalidProblemError
 from evflex.schedule.fast import solve
 from evflex.schedule.lp import reset_after_fork, solve_lp
@@ -41,6 +50,20 @@ def _solve_one(problem: ScheduleProblem, solver: Solver) -> ScheduleResult:
 
 def _solve_chunk(problems: Sequence[ScheduleProblem], solver: Solver) -> list[ScheduleResult]:
     return [_solve_one(p, solver) for p in problems]
+
+
+_SHARED: dict[int, list[ScheduleProblem]] = {}
+"""Problem lists of running batches, by key; forked workers read their chunks from here."""
+_keys = itertools.count()
+
+
+def _solve_shared(key: int, start: int, stop: int, solver: Solver) -> list[ScheduleResult]:
+    return _solve_chunk(_SHARED[key][start:stop], solver)
+
+
+def _start_worker() -> None:
+    reset_after_fork()
+    _kernels.active()  # compile or load the kernels now (a no-op when inherited from the parent)
 
 
 def schedule_many(
@@ -76,15 +99,29 @@ def schedule_many(
         return out
     results: list[list[ScheduleResult] | None] = [None] * len(chunks)
     done = 0
-    # A forked worker must not reuse the parent's HiGHS thread pool or solver instance.
-    with ProcessPoolExecutor(max_workers=n_workers, initializer=reset_after_fork) as pool:
-        futures = {pool.submit(_solve_chunk, chunk, solver): i for i, chunk in enumerate(chunks)}
-        for future in as_completed(futures):
-            i = futures[future]
-            results[i] = future.result()
-            done += len(chunks[i])
-            if progress is not None:
-                progress(done, total)
+    _kernels.active()  # load the compiled kernels here, once: forked workers inherit them
+    context = multiprocessing.get_context()
+    key = next(_keys)
+    shared = context.get_start_method() == "fork"
+    if shared:
+        _SHARED[key] = items  # before the pool forks its workers
+    try:
+        # A forked worker must not reuse the parent's HiGHS thread pool or solver instance.
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=context, initializer=_start_worker) as pool:
+            futures: dict[Future[list[ScheduleResult]], int] = {}
+            for i, chunk in enumerate(chunks):
+                if shared:
+                    futures[pool.submit(_solve_shared, key, i * size, i * size + len(chunk), solver)] = i
+                else:
+                    futures[pool.submit(_solve_chunk, chunk, solver)] = i
+            for future in as_completed(futures):
+                i = futures[future]
+                results[i] = future.result()
+                done += len(chunks[i])
+                if progress is not None:
+                    progress(done, total)
+    finally:
+        _SHARED.pop(key, None)
     for part in results:
         assert part is not None
         out.extend(part)

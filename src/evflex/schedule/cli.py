@@ -24,6 +24,7 @@ from evflex.cli_support import console, err_console, fail, handle_errors, write_
 from evflex.household.ev import UsagePattern, charger_preset, vehicle_preset
 from evflex.household.model import Household
 from evflex.periods import LONDON, Timeline, local_days
+from evflex.schedule._kernels import use_numba
 from evflex.schedule.fast import solve
 from evflex.schedule.lp import solve_lp
 from evflex.schedule.problem import Objective, ObjectiveKind, ScheduleProblem
@@ -544,7 +545,8 @@ def schedule_command(
         problem = ScheduleProblem.from_dict(data)
     except (TypeError, ValueError) as exc:
         raise fail(f"{input_path.name}: {exc}") from None
-    result = _solve(problem, solver)
+    with use_numba(False):  # one problem: the pure-Python path beats loading numba (~1 s)
+        result = _solve(problem, solver)
     if plot is not None:
         from evflex.schedule.plot import plot_schedule
 

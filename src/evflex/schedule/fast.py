@@ -41,6 +41,10 @@ discharge only, which is optimal because the model's costs make loops unprofitab
 Minimum non-zero setpoint: the exact optimum ignores it; :mod:`evflex.schedule.setpoint` then repairs
 periods below the minimum and the result reports the objective change (status ``FEASIBLE``).
 
+Implementation: the code below is the readable reference; :mod:`evflex.schedule._kernels` has the same
+algorithm compiled with numba (pieces in two preallocated arrays instead of lists), used when numba is
+installed (set ``EVFLEX_NO_NUMBA=1`` to force this one).
+
 Why not a greedy on sorted marginal costs? For charge-only problems it is exact and simple (see
 :mod:`evflex.schedule.smart`), but with discharge a kWh bought early may be sold later, so a greedy has to
 pair charge and discharge units along augmenting paths (a min-cost flow), with three pieces per period
@@ -55,11 +59,12 @@ from bisect import bisect_right
 import numpy as np
 import numpy.typing as npt
 
+from evflex.schedule import _kernels
 from evflex.schedule.errors import InfeasibleProblemError
-from evflex.schedule.model import CompiledProblem, compile_problem, period_costs
+from evflex.schedule.model import CompiledProblem, compile_problem
 from evflex.schedule.problem import ScheduleProblem
 from evflex.schedule.result import ScheduleResult, build_result
-from evflex.schedule.setpoint import repair_min_setpoint
+from evflex.schedule.setpoint import repair_with_cost
 
 __all__ = ["optimal_stored_energy", "solve"]
 
@@ -80,13 +85,13 @@ def solve(problem: ScheduleProblem, *, strict: bool = False, repair_setpoint: bo
     notes: tuple[str, ...] = ()
     repaired = False
     if repair_setpoint and (model.min_charge_kwh > 0.0 or model.min_discharge_kwh > 0.0):
-        x_new, unfixed = repair_min_setpoint(model, x)
-        if x_new is not x:
+        repair = repair_with_cost(model, x)
+        if repair.stored_kwh is not x:
             repaired = True
-            delta = float(period_costs(model, x_new).sum() - period_costs(model, x).sum())
-            x = x_new
-        if unfixed:
-            notes = (f"minimum setpoint not met in periods {unfixed[:10]} (no feasible repair)",)
+            delta = repair.objective_delta
+            x = repair.stored_kwh
+        if repair.unfixed:
+            notes = (f"minimum setpoint not met in periods {repair.unfixed[:10]} (no feasible repair)",)
     result = build_result(problem, model, x, "fast", heuristic=repaired, relaxations=notes, setpoint_repair_delta=delta)
     if strict and result.shortfall_kwh > 0.0:
         raise InfeasibleProblemError(
@@ -99,6 +104,18 @@ def solve(problem: ScheduleProblem, *, strict: bool = False, repair_setpoint: bo
 
 def optimal_stored_energy(model: CompiledProblem) -> FloatArray:
     """The exact optimal ``x_t`` (kWh stored per period) of a compiled problem."""
+    kernels = _kernels.active()
+    if kernels is not None:
+        return kernels.stored_energy(
+            model.charge_max_kwh,
+            model.offset_max_kwh,
+            model.export_max_kwh,
+            model.slope_charge,
+            model.slope_offset,
+            model.slope_export,
+            model.reach_lo_kwh,
+            model.reach_hi_kwh,
+        )
     n = model.n
     cmax, omax, emax = model.charge_max_kwh, model.offset_max_kwh, model.export_max_kwh
     # Periods where the car can move energy; elsewhere x_t = 0 and restricting W is a no-op (the

@@ -49,13 +49,15 @@ the lexicographic best-effort problem (the reference LP computes the same thing 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
+from evflex.schedule import _kernels
 from evflex.schedule.problem import ObjectiveKind, ScheduleProblem
 
-__all__ = ["CompiledProblem", "compile_problem", "period_costs"]
+__all__ = ["CompiledProblem", "compile_problem", "period_costs", "zeros_readonly"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -107,6 +109,9 @@ class CompiledProblem:
 
 def compile_problem(problem: ScheduleProblem) -> CompiledProblem:
     """Reduce ``problem`` to the energy-space model (vectorised; no Python loop over periods)."""
+    kernels = _kernels.active()
+    if kernels is not None:
+        return _compile_compiled(problem, kernels)
     n = problem.n_periods
     dt = problem.period_hours
     ch = problem.charger
@@ -184,19 +189,97 @@ def compile_problem(problem: ScheduleProblem) -> CompiledProblem:
     )
 
 
+def _compile_compiled(problem: ScheduleProblem, kernels: _kernels.Kernels) -> CompiledProblem:
+    """:func:`compile_problem` by the compiled kernel (same numbers; see :mod:`evflex.schedule._kernels`)."""
+    n = problem.n_periods
+    dt = problem.period_hours
+    ch = problem.charger
+    battery = problem.battery
+    home = problem.home_load_kwh
+    import_coef, export_raw, wear = _prices(problem)
+    sessions = np.array(
+        [(s.arrival_period, s.departure_period, s.target_soc_kwh, s.trip_kwh) for s in problem.sessions]
+    )
+    per_period, per_index, plugged, relaxed = kernels.compile_model(
+        sessions,
+        import_coef,
+        export_raw,
+        zeros_readonly(n) if home is None else home,
+        home is not None,
+        dt,
+        ch.charge_efficiency,
+        ch.discharge_efficiency,
+        ch.max_charge_kw,
+        ch.effective_discharge_kw,
+        problem.export_limit_kw,
+        battery.soc_min_kwh,
+        battery.soc_max_kwh,
+        problem.initial_soc_kwh,
+        wear,
+    )
+    charge_max, offset_max, export_max, slope_charge, slope_offset, slope_export, base, export_coef, guard = per_period
+    lower, upper_relaxed, reach_lo, reach_hi, soc_offset = per_index
+    relaxations: tuple[str, ...] = ()
+    if relaxed:
+        # Rare: the wording needs the raw bounds, which the kernel does not return.
+        _, _, upper, _, floor_lower = _raw_bounds(problem)
+        relaxations = _describe_relaxations(problem, upper, upper_relaxed, floor_lower, lower)
+    eta_c, eta_d = ch.charge_efficiency, ch.discharge_efficiency
+    return CompiledProblem(
+        n=n,
+        period_hours=dt,
+        charge_efficiency=eta_c,
+        discharge_efficiency=eta_d,
+        plugged=plugged,
+        charge_max_kwh=charge_max,
+        offset_max_kwh=offset_max,
+        export_max_kwh=export_max,
+        slope_charge=slope_charge,
+        slope_offset=slope_offset,
+        slope_export=slope_export,
+        base_cost=base,
+        lower_kwh=lower,
+        upper_kwh=upper_relaxed,
+        reach_lo_kwh=reach_lo,
+        reach_hi_kwh=reach_hi,
+        soc_offset_kwh=soc_offset,
+        import_coef=import_coef,
+        export_coef=export_coef,
+        wear_coef=wear,
+        guard_coef=guard,
+        min_charge_kwh=eta_c * ch.min_setpoint_kw * dt,
+        min_discharge_kwh=ch.min_setpoint_kw * dt / eta_d,
+        relaxations=relaxations,
+    )
+
+
+@lru_cache(maxsize=16)
+def zeros_readonly(n: int) -> FloatArray:
+    """A shared read-only array of ``n`` zeros (stands for an absent signal)."""
+    out = np.zeros(n)
+    out.setflags(write=False)
+    return out
+
+
 def _prices(problem: ScheduleProblem) -> tuple[FloatArray, FloatArray, float]:
-    """Import and export prices per kWh at the meter and wear per kWh at the charger, in objective units."""
+    """Import and export prices per kWh at the meter and wear per kWh at the charger, in objective units.
+
+    Arrays are read-only (the problem's own, or new ones made so): the kernels take one array type."""
     kind = problem.objective.kind
     if kind is ObjectiveKind.CARBON:
         assert problem.carbon_g_per_kwh is not None
         # Net carbon: an exported kWh displaces grid generation at the same intensity.
         return problem.carbon_g_per_kwh, problem.carbon_g_per_kwh, 0.0
     imp = problem.import_price_p_per_kwh
-    exp = problem.export_values()
+    exp = problem.export_value_p_per_kwh
+    if exp is None:
+        exp = zeros_readonly(problem.n_periods)
     if kind is ObjectiveKind.BLEND:
         assert problem.carbon_g_per_kwh is not None
         carbon_p = problem.carbon_g_per_kwh * (problem.objective.carbon_price_p_per_kgco2 / 1000.0)
         imp, exp = imp + carbon_p, exp + carbon_p
+        imp.setflags(write=False)
+        exp.setflags(write=False)
     return imp, exp, problem.battery_wear_p_per_kwh
 
 

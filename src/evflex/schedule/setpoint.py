@@ -14,6 +14,8 @@ module repairs their optimum afterwards:
    Each move fixes ``t`` without creating a new sub-minimum period, so the loop ends after at most one
    move per offending period. Periods with no allowed move are left as they are and reported.
 
+:mod:`evflex.schedule._kernels` has the same procedure compiled with numba (used when it is installed).
+
 The result is feasible but not proven optimal (status ``FEASIBLE``); ``setpoint_repair_delta`` reports the
 objective increase over the exact optimum without the minimum, which is a lower bound on the true optimum
 with it (the reference LP module can compute that true optimum as a MIP for comparison).
@@ -21,26 +23,61 @@ with it (the reference LP module can compute that true optimum as a MIP for comp
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import numpy.typing as npt
 
+from evflex.schedule import _kernels
 from evflex.schedule.model import CompiledProblem
 
-__all__ = ["repair_min_setpoint"]
+__all__ = ["SetpointRepair", "repair_min_setpoint", "repair_with_cost"]
 
 FloatArray = npt.NDArray[np.float64]
 _TOL = 1e-9
 _INF = float("inf")
 
 
+class SetpointRepair(NamedTuple):
+    stored_kwh: FloatArray
+    """The repaired ``x`` (the input object itself when no period was below the minimum)."""
+    unfixed: list[int]
+    """Periods left below the minimum (no allowed move)."""
+    objective_delta: float
+    """Objective increase: the sum of the applied moves' costs."""
+
+
 def repair_min_setpoint(model: CompiledProblem, stored_kwh: FloatArray) -> tuple[FloatArray, list[int]]:
     """Repair sub-minimum periods; returns the new ``x`` (the same object if nothing changed) and the
     periods that could not be repaired."""
+    repair = repair_with_cost(model, stored_kwh)
+    return repair.stored_kwh, repair.unfixed
+
+
+def repair_with_cost(model: CompiledProblem, stored_kwh: FloatArray) -> SetpointRepair:
+    """:func:`repair_min_setpoint`, also returning the objective increase."""
     mc, md = model.min_charge_kwh, model.min_discharge_kwh
+    kernels = _kernels.active()
+    if kernels is not None:
+        repaired, periods, touched, cost = kernels.repair_setpoint(
+            np.ascontiguousarray(stored_kwh, dtype=np.float64),
+            model.charge_max_kwh,
+            model.offset_max_kwh,
+            model.export_max_kwh,
+            model.slope_charge,
+            model.slope_offset,
+            model.slope_export,
+            model.upper_kwh,
+            model.lower_kwh,
+            model.plugged,
+            mc,
+            md,
+        )
+        return SetpointRepair(repaired, periods.tolist(), cost) if touched else SetpointRepair(stored_kwh, [], 0.0)
     x_arr = stored_kwh
     sub = (np.abs(x_arr) > _TOL) & (x_arr < mc - _TOL) & (x_arr > -md + _TOL)
     if not sub.any():
-        return x_arr, []
+        return SetpointRepair(x_arr, [], 0.0)
     # Pure Python from here: a handful of periods, each scanned outwards from t with early exit.
     x = x_arr.tolist()
     n = model.n
@@ -110,6 +147,7 @@ def repair_min_setpoint(model: CompiledProblem, stored_kwh: FloatArray) -> tuple
         return best
 
     unfixed: list[int] = []
+    total_cost = 0.0
     for t in np.flatnonzero(sub).tolist():
         xt = x[t]
         if -_TOL <= xt <= _TOL or lo_c <= xt <= hi_c[t] or lo_dd[t] <= xt <= lo_d:
@@ -128,6 +166,7 @@ def repair_min_setpoint(model: CompiledProblem, stored_kwh: FloatArray) -> tuple
         if best[2] == -2:
             unfixed.append(t)
             continue
+        total_cost += best[0]
         delta = best_new - xt
         j = best[2]
         x[t] = best_new
@@ -141,4 +180,4 @@ def repair_min_setpoint(model: CompiledProblem, stored_kwh: FloatArray) -> tuple
         for k in span:
             room_up[k] -= sign * delta
             room_down[k] += sign * delta
-    return np.array(x), unfixed
+    return SetpointRepair(np.array(x), unfixed, total_cost)

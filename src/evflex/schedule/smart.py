@@ -36,11 +36,12 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
+from evflex.schedule import _kernels
 from evflex.schedule.errors import InvalidProblemError
-from evflex.schedule.model import CompiledProblem, compile_problem, period_costs
+from evflex.schedule.model import CompiledProblem, compile_problem
 from evflex.schedule.problem import ScheduleProblem
 from evflex.schedule.result import ScheduleResult, build_result
-from evflex.schedule.setpoint import repair_min_setpoint
+from evflex.schedule.setpoint import repair_with_cost
 
 __all__ = ["SmartMode", "smart_charge"]
 
@@ -65,19 +66,22 @@ def smart_charge(problem: ScheduleProblem, *, mode: SmartMode | str = SmartMode.
     delta = 0.0
     notes: tuple[str, ...] = ()
     if model.min_charge_kwh > 0.0:
-        x_new, unfixed = repair_min_setpoint(model, x)
-        if x_new is not x:
+        repair = repair_with_cost(model, x)
+        if repair.stored_kwh is not x:
             heuristic = True
-            delta = float(period_costs(model, x_new).sum() - period_costs(model, x).sum())
-            x = x_new
-        if unfixed:
-            notes = (f"minimum setpoint not met in periods {unfixed[:10]} (no feasible repair)",)
+            delta = repair.objective_delta
+            x = repair.stored_kwh
+        if repair.unfixed:
+            notes = (f"minimum setpoint not met in periods {repair.unfixed[:10]} (no feasible repair)",)
     return build_result(
         problem, model, x, f"smart-{mode.value}", heuristic=heuristic, relaxations=notes, setpoint_repair_delta=delta
     )
 
 
 def _cheapest(model: CompiledProblem) -> FloatArray:
+    kernels = _kernels.active()
+    if kernels is not None:
+        return kernels.cheapest_one_way(model.slope_charge, model.charge_max_kwh, model.lower_kwh, model.upper_kwh)
     n = model.n
     cost = model.slope_charge
     step_min = np.zeros(n)
@@ -121,7 +125,7 @@ def _continuous(problem: ScheduleProblem, model: CompiledProblem) -> FloatArray:
         per = float(model.charge_max_kwh[arr])
         if need <= 0.0 or per <= 0.0:
             continue
-        m = math.ceil(need / per - 1e-9)
+        m = max(1, math.ceil(need / per - 1e-9))  # a need of a few ulps still takes one (tiny) period
         length = dep - arr
         if m > length or soc < floor:
             # Not enough time (charge flat out) or below the floor (start now): the block starts on arrival.
