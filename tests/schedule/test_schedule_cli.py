@@ -304,3 +304,33 @@ def test_schedule_missing_file_and_bad_solver(tmp_path: Path) -> None:
     code, _, err = run("schedule", "--input", str(write(tmp_path, EXAMPLE)), "--solver", "cvx")
     assert code == 2
     assert "--solver 'cvx'" in one_error_line(err)
+
+
+def test_a_list_of_problems_schedules_a_fleet(tmp_path: Path) -> None:
+    from evflex.cli import app as main_app
+    from evflex.schedule import ScheduleProblem, solve
+
+    one = {
+        "battery": {"usable_kwh": 38, "soc_min_kwh": 9.5, "soc_max_kwh": 34},
+        "charger": {"max_charge_kw": 7.4, "max_discharge_kw": 7.4, "bidirectional": True},
+        "sessions": [{"arrival_period": 0, "departure_period": 4, "arrival_soc_kwh": 10, "target_soc_kwh": 20}],
+        "import_price_p_per_kwh": [30, 5, 5, 40],
+    }
+    short = json.loads(json.dumps(one))
+    short["sessions"][0]["target_soc_kwh"] = 34  # 24 kWh in 2 h at 7.4 kW cannot be reached
+    path = tmp_path / "fleet.json"
+    path.write_text(json.dumps([one, short, one]))
+    result = CliRunner().invoke(main_app, ["schedule", "--input", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert len(payload) == 3
+    expected = solve(ScheduleProblem.from_dict(one)).to_dict()
+    assert payload[0]["charge_kw"] == expected["charge_kw"]
+    assert payload[1]["status"] == "best_effort"
+    assert payload[1]["shortfall_kwh"] > 0
+    text = CliRunner().invoke(main_app, ["schedule", "--input", str(path)])
+    assert "3 vehicles scheduled" in text.stdout
+    assert "short by" in text.stdout
+    path.write_text("[]")
+    empty = CliRunner().invoke(main_app, ["schedule", "--input", str(path)])
+    assert empty.exit_code == 2

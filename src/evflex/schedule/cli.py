@@ -11,7 +11,7 @@ import json
 import time as clock
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +25,7 @@ from evflex.household.ev import UsagePattern, charger_preset, vehicle_preset
 from evflex.household.model import Household
 from evflex.periods import LONDON, Timeline, local_days
 from evflex.schedule._kernels import use_numba
+from evflex.schedule.batch import schedule_many
 from evflex.schedule.fast import solve
 from evflex.schedule.lp import solve_lp
 from evflex.schedule.problem import Objective, ObjectiveKind, ScheduleProblem
@@ -521,6 +522,47 @@ def _period_table(problem: ScheduleProblem, result: ScheduleResult) -> tuple[Tab
     return table, problem.n_periods - int(rows.size)
 
 
+_BATCH_SOLVERS: dict[str, Literal["fast", "lp", "smart"]] = {"fast": "fast", "lp": "lp", "smart": "smart"}
+
+
+def _schedule_fleet(input_path: Path, data: list[Any], solver: str, json_output: bool) -> None:
+    """Many independent vehicles (a JSON list of problems): ``schedule_many`` with a progress bar."""
+    problems = []
+    for i, item in enumerate(data):
+        try:
+            problems.append(ScheduleProblem.from_dict(item))
+        except (TypeError, ValueError) as exc:
+            raise fail(f"{input_path.name}: problem [{i}]: {exc}") from None
+    if not problems:
+        raise fail(f"{input_path.name}: an empty list; give one problem object or a list of them")
+    columns = (TextColumn("scheduling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    started = clock.perf_counter()
+    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task("fleet", total=len(problems))
+        results = schedule_many(
+            problems,
+            solver=_BATCH_SOLVERS[solver],
+            progress=lambda done, _total: bar.update(task, completed=done),
+        )
+    seconds = clock.perf_counter() - started
+    if json_output:
+        console.print_json(json.dumps([r.to_dict() for r in results]))
+        return
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
+    shortfall = sum(r.shortfall_kwh for r in results)
+    total = sum(r.total_cost_p for r in results) / 100
+    console.print(
+        f"{len(results):,} vehicles scheduled in {seconds:.2f} s ({len(results) / seconds:,.0f}/s): "
+        + ", ".join(f"{n:,} {status}" for status, n in sorted(statuses.items()))
+    )
+    console.print(f"total cost £{total:,.2f}; shortfall {shortfall:.3f} kWh across the fleet")
+    for i, r in enumerate(results):
+        if r.shortfall_kwh:
+            console.print(f"  [{i}] short by {r.shortfall_kwh:.3f} kWh: {r.binding_reason}", markup=False)
+
+
 @handle_errors
 def schedule_command(
     input_path: Annotated[Path, typer.Option("--input", help="problem in the JSON form of docs/schedule.md")],
@@ -530,9 +572,13 @@ def schedule_command(
 ) -> None:
     """Solve one scheduling problem and print its status, cost breakdown and per-period plan.
 
+    A JSON list of problems schedules a fleet of independent vehicles (in parallel, with a progress
+    bar) and prints a summary (--json: every result).
+
     \b
     Example:
       evflex schedule --input problem.json --plot out/schedule.png
+      evflex schedule --input fleet.json --json > results.json
     """
     if solver not in SOLVERS:
         raise fail(f"--solver {solver!r}: use {', '.join(SOLVERS)}")
@@ -541,6 +587,9 @@ def schedule_command(
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise fail(f"{input_path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    if isinstance(data, list):
+        _schedule_fleet(input_path, data, solver, json_output)
+        return
     try:
         problem = ScheduleProblem.from_dict(data)
     except (TypeError, ValueError) as exc:
