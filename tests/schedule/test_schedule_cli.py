@@ -278,7 +278,7 @@ def _with(path: str, value: object) -> dict[str, object]:
     ("payload", "message"),
     [
         ('{"battery": ', "problem.json: not valid JSON: Expecting value at line 1, column 13"),
-        ("[1, 2]", "problem.json: the problem must be a JSON object, got list"),
+        ("[1, 2]", "problem.json: problem [0]: the problem must be a JSON object, got int"),
         (_with("battery.usable_kwh", "abc"), "battery.usable_kwh must be a number, got 'abc'"),
         (_with("battery.usable_kwh", None), "battery.usable_kwh is required, got null"),
         (_with("battery.usable_kwh", -1), "usable_kwh must be > 0, got -1.0"),
