@@ -362,8 +362,24 @@ def test_fleet_billing_matches_household_bills() -> None:
     rng = np.random.default_rng(3)
     imp = rng.gamma(1.2, 0.4, (25, tl.n_periods))
     exp = np.where(rng.random((25, tl.n_periods)) < 0.2, rng.random((25, tl.n_periods)), 0.0)
-    ctx = BillingContext("C", 0.05)
-    for supply in (Supply(tou("23:30-05:30")), Supply(flat(), export_flat(12.0))):
+    change = datetime(2025, 3, 31, tzinfo=LONDON)  # a rate change inside the timeline
+    history = RateHistory((DatedRate(20.0, SRC, valid_to=change), DatedRate(30.0, SRC, valid_from=change)))
+    dated = Tariff(
+        "DATED",
+        "Dated",
+        "Test",
+        Direction.IMPORT,
+        Structure.TIME_OF_USE,
+        (Band("off-peak", rate(7.0), (LocalWindow.parse("00:30-04:30"),)), Band("peak", RegionalRate(history))),
+        standing_charge=rate(45.0),
+    )
+    vat_changes = np.where(np.arange(tl.n_periods) < tl.n_periods // 2, 0.05, 0.0)
+    cases = [
+        (Supply(tou("23:30-05:30")), BillingContext("C", 0.05)),  # constant band rates and VAT: fewest columns
+        (Supply(flat(), export_flat(12.0)), BillingContext("C", 0.05)),
+        (Supply(dated), BillingContext("C", vat_changes)),  # dated rates and a VAT change: full columns
+    ]
+    for supply, ctx in cases:
         fleet = bill_fleet(supply, imp, ctx, tl, export_kwh=exp)
         for i in range(imp.shape[0]):
             one = bill(supply, Flows.from_meters(tl, imp[i], exp[i]), ctx)

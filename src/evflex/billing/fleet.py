@@ -89,6 +89,41 @@ class FleetBill:
         return Bill(self.supply.name, self.timeline.start, self.timeline.end, tuple(lines))
 
 
+def _constant(values: FloatArray) -> bool:
+    return bool(values.size == 0 or values.min() == values.max())
+
+
+def _energy_sums(
+    imp: FloatArray, band_index: npt.NDArray[np.int8], n_bands: int, unit: FloatArray, vat: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """kWh and cost (pence) per household and band, and the energy VAT, from one product ``imp @ W``.
+
+    ``W`` gets as few columns as the tariff allows (a tall-skinny product costs more per column): the
+    last band's kWh is the total minus the others; where every band has one rate (rates frozen ``as_of``,
+    or undated) costs are rate × kWh and need no columns; a constant VAT rate needs no column either.
+    """
+    masks = [(band_index == b).astype(np.float64) for b in range(n_bands)]
+    per_band_rate = [unit[m == 1.0] for m in masks]
+    rates_constant = all(_constant(r) for r in per_band_rate)
+    vat_constant = _constant(vat)
+    columns = [*masks[:-1], np.ones(imp.shape[1])]
+    if not rates_constant:
+        columns += [m * unit for m in masks]
+    if not vat_constant:
+        columns.append(unit * vat)
+    sums = imp @ np.column_stack(columns)  # the one pass over the consumption matrix
+    band_kwh = np.empty((imp.shape[0], n_bands))
+    band_kwh[:, :-1] = sums[:, : n_bands - 1]
+    band_kwh[:, -1] = sums[:, n_bands - 1] - sums[:, : n_bands - 1].sum(axis=1)
+    if rates_constant:
+        rates = np.array([r[0] if r.size else 0.0 for r in per_band_rate])
+        band_cost = band_kwh * rates
+    else:
+        band_cost = sums[:, n_bands : 2 * n_bands]
+    energy_vat = band_cost.sum(axis=1) * vat[0] if vat_constant and vat.size else sums[:, -1]
+    return band_kwh, band_cost, np.asarray(energy_vat, dtype=np.float64)
+
+
 def bill_fleet(
     supply: Supply,
     import_kwh: FloatArray,
@@ -104,15 +139,9 @@ def bill_fleet(
         raise TariffError(f"import_kwh must be (households, {timeline.n_periods}); got {imp.shape}")
     plan = resolve_prices(supply.import_tariff, timeline, ctx)
     vat = ctx.vat_over(timeline) if supply.import_tariff.vat_applies else np.zeros(timeline.n_periods)
-    n_bands = len(plan.band_names)
-    weights = np.empty((timeline.n_periods, 2 * n_bands + 1))
-    for b in range(n_bands):
-        mask = (plan.band_index == b).astype(np.float64)
-        weights[:, b] = mask
-        weights[:, n_bands + b] = mask * plan.unit_rate_p_per_kwh
-    weights[:, 2 * n_bands] = plan.unit_rate_p_per_kwh * vat
-    sums = imp @ weights  # the one pass over the consumption matrix
-    band_kwh, band_cost, energy_vat = sums[:, :n_bands], sums[:, n_bands : 2 * n_bands], sums[:, 2 * n_bands]
+    band_kwh, band_cost, energy_vat = _energy_sums(
+        imp, plan.band_index, len(plan.band_names), plan.unit_rate_p_per_kwh, vat
+    )
 
     days_pence, firsts = standing_charge_per_day(supply.import_tariff, timeline, ctx)
     standing = float(days_pence.sum())
