@@ -134,3 +134,19 @@ def test_scenario_file_errors_name_the_field(tmp_path: Path) -> None:
         load_scenario(bad)
     with pytest.raises(ScenarioError, match="unknown preset"):
         load_preset("nope")
+
+
+def test_rates_past_the_catalogue_are_projected_and_said() -> None:
+    later = datetime(2031, 6, 1, 12, tzinfo=UTC)
+    inputs = ComparisonInputs(local_year(2025), "PRICE-CAP-SVT", 0.05, later)
+    comparison = run_comparison(default_household(), list(load_catalogue()), inputs)
+    note = next(a for a in comparison.assumptions if "no rates in force on 2031-06-01" in a)
+    assert "Standard variable tariff (Ofgem price cap)" in note
+    now = run_comparison(
+        default_household(),
+        list(load_catalogue()),
+        ComparisonInputs(local_year(2025), "PRICE-CAP-SVT", 0.05, datetime(2026, 12, 1, 12, tzinfo=UTC)),
+    )
+    # the cap's last quarter (Oct–Dec 2026) is what gets projected
+    assert comparison.result("PRICE-CAP-SVT").annual_cost_gbp == now.result("PRICE-CAP-SVT").annual_cost_gbp
+    assert not any("no rates in force" in a for a in now.assumptions)

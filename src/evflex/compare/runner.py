@@ -73,6 +73,13 @@ class ComparisonInputs:
         object.__setattr__(self, "series", MappingProxyType(dict(self.series)))
 
 
+def _rates_end_before(tariff: Tariff, region: str, moment: datetime) -> bool:
+    rates = [b.rate for b in tariff.bands] + [r for r in (tariff.standing_charge,) if r is not None]
+    if tariff.add_on is not None:
+        rates.append(tariff.add_on.ev_rate)
+    return any(rate.for_region(region).ends_before(moment) for rate in rates if rate.default or rate.by_region)
+
+
 def _exit_fee_line(current: Tariff, fuels: int) -> BillLine:
     pence = current.exit_fee_pence_per_fuel * fuels
     return BillLine(
@@ -107,6 +114,20 @@ def run_comparison(household: Household, tariffs: Iterable[Tariff], inputs: Comp
             spec.preferred_mask,
             inputs.carbon_g_per_kwh,
         )
+
+    if inputs.as_of is not None:
+        stale = sorted({t.name for t in all_tariffs if _rates_end_before(t, household.region, inputs.as_of)})
+        if stale:
+            inputs = dataclasses.replace(
+                inputs,
+                assumptions=(
+                    *inputs.assumptions,
+                    (
+                        f"the catalogue has no rates in force on {inputs.as_of:%Y-%m-%d} for {', '.join(stale)}: their "
+                        "latest known rates are projected (update the catalogue: docs/catalogue.md)"
+                    ),
+                ),
+            )
 
     baseline = inputs.baseline_code
     result = compare(

@@ -171,6 +171,10 @@ class RateHistory:
                 return entry
         raise TariffError(f"no rate in force at {moment.isoformat()} (rates cover {self.coverage()})")
 
+    def ends_before(self, moment: datetime) -> bool:
+        """True when every dated rate has ended by ``moment`` (the catalogue needs the next quarter's)."""
+        return self.latest().end <= ensure_utc(moment)
+
     def latest(self) -> DatedRate:
         return self.entries[-1]
 
@@ -181,8 +185,14 @@ class RateHistory:
         return f"{start} → {end}"
 
     def constant_value(self, as_of: datetime | None = None) -> float | None:
-        """The single value every period gets, when there is one (frozen ``as_of``, or one open entry)."""
+        """The single value every period gets, when there is one (frozen ``as_of``, or one open entry).
+
+        Frozen pricing is a projection ("at the rates in force on ``as_of``"): when ``as_of`` is after the
+        last dated rate has ended, the latest rate is projected (callers say so; see :meth:`ends_before`).
+        """
         if as_of is not None:
+            if self.ends_before(as_of):
+                return self.latest().value_exc_vat
             return self.at(as_of).value_exc_vat
         only = self.entries[0]
         if len(self.entries) == 1 and only.valid_from is None and only.valid_to is None:
