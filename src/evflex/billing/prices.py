@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evflex.periods import Timeline
-from evflex.tariffs.model import Direction, Structure, Tariff, TariffError
+from evflex.tariffs.model import Structure, Tariff, TariffError
 
 __all__ = [
     "BillingContext",
@@ -197,7 +197,3 @@ def standing_charge_per_day(tariff: Tariff, timeline: Timeline, ctx: BillingCont
     history = tariff.standing_charge.for_region(ctx.region)
     per_period = history.over(timeline, ctx.as_of)
     return per_period[firsts], firsts
-
-
-def is_import(tariff: Tariff) -> bool:
-    return tariff.direction is Direction.IMPORT

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from evflex.billing.money import format_gbp
-from evflex.cli_support import console, fail, handle_errors, write_atomic
+from evflex.cli_support import console, fail, handle_errors
 from evflex.compare.annual import Comparison, ComparisonError
 from evflex.compare.market_data import load_market_data
 from evflex.compare.runner import ComparisonInputs, run_comparison
@@ -327,7 +327,3 @@ def compare_command(
             console.print(f"chart written to {plot}")
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
-
-
-def write_json(path: Path, payload: dict[str, Any]) -> Path:
-    return write_atomic(path, json.dumps(payload, indent=2))

@@ -207,17 +207,3 @@ def _describe(household: Household, timeline: Timeline, inputs: ComparisonInputs
         "export_tariff": household.export_tariff_code,
         "year": f"{timeline.start:%Y-%m-%d} → {timeline.end:%Y-%m-%d} ({timeline.n_local_days()} days)",
     }
-
-
-def annual_costs(comparison: Comparison) -> dict[str, Decimal]:
-    return {r.supply.name: r.annual_cost_gbp for r in comparison.results}
-
-
-def carbon_fill(values: FloatArray | None) -> FloatArray | None:
-    """Carbon intensity with any remaining gaps filled by the series mean (only steers the V2G policy)."""
-    if values is None:
-        return None
-    arr = np.asarray(values, dtype=np.float64)
-    if np.isnan(arr).all():
-        return None
-    return np.where(np.isnan(arr), np.nanmean(arr), arr)
