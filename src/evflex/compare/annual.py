@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evflex.billing import Bill, BillingContext, LineKind, MissingPriceSeriesError, Supply, bill, resolve_prices
+from evflex.billing import Bill, BillingContext, LineKind, Supply, bill, resolve_prices
 from evflex.household.flows import Flows
 from evflex.periods import Timeline
 from evflex.tariffs.model import Direction, Structure, Tariff
@@ -232,11 +232,11 @@ def compare(
     refused_all = list(refused)
     cache: dict[tuple[str, ...], Flows] = {}
     for supply in supplies:
-        try:
-            spec = policy_for(supply, timeline, ctx)
-        except MissingPriceSeriesError as exc:
-            refused_all.append(NotApplicable(supply.name, supply.import_tariff.code, f"not costed: {exc}"))
+        unpriced = _unpriced(supply, ctx)
+        if unpriced is not None:
+            refused_all.append(unpriced)
             continue
+        spec = policy_for(supply, timeline, ctx)
         key = (spec.name, *(_key(a) for a in (spec.price_p_per_kwh, spec.window_mask, spec.preferred_mask)))
         flows = cache.get(key)
         if flows is None:
@@ -252,6 +252,19 @@ def compare(
     ranked = sorted(results, key=lambda r: (r[1].total_gbp, r[0].name))
     options = tuple(OptionResult(s, b, policy, base_total - b.total_gbp, _indicative(s)) for s, b, policy in ranked)
     return Comparison(timeline, baseline[0].name, options, tuple(refused_all), tuple(assumptions), household or {})
+
+
+def _unpriced(supply: Supply, ctx: BillingContext) -> NotApplicable | None:
+    """A supply whose dynamic import or export tariff has no half-hourly prices cannot be costed: say why."""
+    for t in (supply.import_tariff, supply.export_tariff):
+        if t is not None and t.structure is Structure.DYNAMIC and t.price_series not in ctx.series:
+            return NotApplicable(
+                supply.name,
+                t.code,
+                f"not costed: no half-hourly '{t.price_series}' prices for this period",
+                "put the Agile CSVs in ../shared/data (or set EVFLEX_SHARED_DATA) or compare a year they cover",
+            )
+    return None
 
 
 def _key(values: npt.NDArray[np.generic] | None) -> str:

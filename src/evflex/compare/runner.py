@@ -7,7 +7,7 @@ reading files is the CLI's job. It decides the stated assumptions every comparis
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -16,13 +16,12 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
-from evflex.billing import BillingContext, Supply
+from evflex.billing import BillingContext
 from evflex.billing.bill import BillLine, LineKind
 from evflex.billing.money import gbp_from_pence
 from evflex.compare.annual import (
     Comparison,
     HouseholdFacts,
-    NotApplicable,
     OptionResult,
     PolicySpec,
     applicable_supplies,
@@ -31,7 +30,7 @@ from evflex.compare.annual import (
 from evflex.household import Household, simulate
 from evflex.household.flows import Flows
 from evflex.periods import Timeline
-from evflex.tariffs.model import Structure, Tariff
+from evflex.tariffs.model import Tariff
 
 __all__ = ["ComparisonInputs", "household_facts", "run_comparison"]
 
@@ -98,8 +97,6 @@ def run_comparison(household: Household, tariffs: Iterable[Tariff], inputs: Comp
     ctx = BillingContext(household.region, inputs.vat_fraction, inputs.as_of, inputs.series)
     facts = household_facts(household)
     supplies, refused = applicable_supplies(all_tariffs, facts)
-    supplies, unpriced = _drop_unpriced(supplies, inputs.series)
-    refused += unpriced
 
     if inputs.measured_home_kwh is not None:  # bill the measured home use; the car is still modelled
         household = dataclasses.replace(household, home_load_kwh=inputs.measured_home_kwh)
@@ -164,32 +161,6 @@ def _with_exit_fees(result: Comparison, current: Tariff, fuels: int) -> Comparis
         f"{current.exit_fee_pence_per_fuel / 100:.0f} per fuel × {fuels})",
     )
     return Comparison(result.timeline, result.baseline, final, result.not_applicable, notes, result.household)
-
-
-def _drop_unpriced(
-    supplies: Sequence[Supply], series: Mapping[str, FloatArray]
-) -> tuple[list[Supply], list[NotApplicable]]:
-    kept: list[Supply] = []
-    refused: list[NotApplicable] = []
-    for supply in supplies:
-        missing = [
-            t
-            for t in (supply.import_tariff, supply.export_tariff)
-            if t is not None and t.structure is Structure.DYNAMIC and t.price_series not in series
-        ]
-        if missing:
-            t = missing[0]
-            refused.append(
-                NotApplicable(
-                    supply.name,
-                    t.code,
-                    f"not costed: no half-hourly '{t.price_series}' prices for this period",
-                    "put the Agile CSVs in ../shared/data (or set EVFLEX_SHARED_DATA) or compare a year they cover",
-                )
-            )
-        else:
-            kept.append(supply)
-    return kept, refused
 
 
 def _describe(household: Household, timeline: Timeline, inputs: ComparisonInputs) -> dict[str, object]:
