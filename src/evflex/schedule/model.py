@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -107,6 +108,21 @@ class CompiledProblem:
         return self.offset_max_kwh + self.export_max_kwh
 
 
+def _assemble(problem: ScheduleProblem, **arrays: Any) -> CompiledProblem:
+    """The model from its arrays (either path) plus what follows from the problem alone."""
+    ch = problem.charger
+    dt = problem.period_hours
+    return CompiledProblem(
+        n=problem.n_periods,
+        period_hours=dt,
+        charge_efficiency=ch.charge_efficiency,
+        discharge_efficiency=ch.discharge_efficiency,
+        min_charge_kwh=ch.charge_efficiency * ch.min_setpoint_kw * dt,
+        min_discharge_kwh=ch.min_setpoint_kw * dt / ch.discharge_efficiency,
+        **arrays,
+    )
+
+
 def compile_problem(problem: ScheduleProblem) -> CompiledProblem:
     """Reduce ``problem`` to the energy-space model (vectorised; no Python loop over periods)."""
     kernels = _kernels.active()
@@ -161,11 +177,8 @@ def compile_problem(problem: ScheduleProblem) -> CompiledProblem:
         np.count_nonzero(lower_relaxed < floor_lower - _FEASIBILITY_TOL_KWH)
     )
     relaxations = _describe_relaxations(problem, upper, upper_relaxed, floor_lower, lower_relaxed) if relaxed else ()
-    return CompiledProblem(
-        n=n,
-        period_hours=dt,
-        charge_efficiency=eta_c,
-        discharge_efficiency=eta_d,
+    return _assemble(
+        problem,
         plugged=plugged,
         charge_max_kwh=charge_max,
         offset_max_kwh=offset_max,
@@ -183,8 +196,6 @@ def compile_problem(problem: ScheduleProblem) -> CompiledProblem:
         export_coef=export_coef,
         wear_coef=wear,
         guard_coef=guard,
-        min_charge_kwh=eta_c * ch.min_setpoint_kw * dt,
-        min_discharge_kwh=ch.min_setpoint_kw * dt / eta_d,
         relaxations=relaxations,
     )
 
@@ -224,12 +235,8 @@ def _compile_compiled(problem: ScheduleProblem, kernels: _kernels.Kernels) -> Co
         # Rare: the wording needs the raw bounds, which the kernel does not return.
         _, _, upper, _, floor_lower = _raw_bounds(problem)
         relaxations = _describe_relaxations(problem, upper, upper_relaxed, floor_lower, lower)
-    eta_c, eta_d = ch.charge_efficiency, ch.discharge_efficiency
-    return CompiledProblem(
-        n=n,
-        period_hours=dt,
-        charge_efficiency=eta_c,
-        discharge_efficiency=eta_d,
+    return _assemble(
+        problem,
         plugged=plugged,
         charge_max_kwh=charge_max,
         offset_max_kwh=offset_max,
@@ -247,8 +254,6 @@ def _compile_compiled(problem: ScheduleProblem, kernels: _kernels.Kernels) -> Co
         export_coef=export_coef,
         wear_coef=wear,
         guard_coef=guard,
-        min_charge_kwh=eta_c * ch.min_setpoint_kw * dt,
-        min_discharge_kwh=ch.min_setpoint_kw * dt / eta_d,
         relaxations=relaxations,
     )
 
