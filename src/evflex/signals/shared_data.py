@@ -59,9 +59,7 @@ def find_shared_data() -> Path | None:
     if env:
         folder = Path(env).expanduser()
         if not folder.is_dir():
-            raise SignalError(
-                f"{ENV_VAR}={env} is not a directory: point it at the shared data folder or unset it"
-            )
+            raise SignalError(f"{ENV_VAR}={env} is not a directory: point it at the shared data folder or unset it")
         return folder
     for origin in (Path(__file__).resolve().parent, Path.cwd().resolve()):
         for base in (origin, *origin.parents):
@@ -159,9 +157,7 @@ def _starts(frame: pl.DataFrame) -> npt.NDArray[np.datetime64]:
     return frame[_TIME].to_numpy().astype("datetime64[s]")
 
 
-def _select_region(
-    frame: pl.DataFrame, region: str | None, files: list[Path], what: str
-) -> tuple[pl.DataFrame, str]:
+def _select_region(frame: pl.DataFrame, region: str | None, files: list[Path], what: str) -> tuple[pl.DataFrame, str]:
     present = sorted(frame["region"].unique().drop_nulls().to_list())
     if region is None:
         if len(present) != 1:
@@ -189,6 +185,34 @@ def _source_note(files: list[Path]) -> str:
 
 
 # -- loaders -----------------------------------------------------------------------------------------
+def _price_series(
+    path: Path | str | None,
+    region: str | None,
+    year: int | None,
+    timeline: Timeline | None,
+    file_stem: str,
+    column: str,
+    what: str,
+    name: str,
+    unit: str,
+) -> SignalSeries:
+    """One region's half-hourly prices from the shared CSVs named ``{file_stem}_{REGION}_*.csv``."""
+    pattern = f"{file_stem}_{_letter(region)}_*.csv" if region else f"{file_stem}_*.csv"
+    files = _files(path, pattern, what)
+    frame = _read(files, {_TIME: pl.String, "region": pl.String, column: pl.Float64})
+    frame, letter = _select_region(frame, region, files, what)
+    span = _timeline(year, timeline)
+    frame = _inside(frame, span, files)
+    return from_points(
+        f"{name}_{letter}",
+        unit,
+        _starts(frame),
+        frame[column].to_numpy(),
+        timeline=span,
+        notes=(_source_note(files),),
+    )
+
+
 def load_agile_import(
     path: Path | str | None = None,
     region: str | None = None,
@@ -202,19 +226,18 @@ def load_agile_import(
     needed when several regions' files are present. ``year``: a local calendar year (else ``timeline``,
     else the files' own span); periods without a row are missing.
     """
-    pattern = f"octopus_agile_import_{_letter(region)}_*.csv" if region else "octopus_agile_import_*.csv"
-    files = _files(path, pattern, "Agile import")
-    frame = _read(files, {_TIME: pl.String, "region": pl.String, "import_p_per_kwh": pl.Float64})
-    frame, letter = _select_region(frame, region, files, "Agile import")
-    frame = _inside(frame, _timeline(year, timeline), files)
-    inc = from_points(
-        f"agile_import_{letter}",
+    inc = _price_series(
+        path,
+        region,
+        year,
+        timeline,
+        "octopus_agile_import",
+        "import_p_per_kwh",
+        "Agile import",
+        "agile_import",
         UNIT_INC_VAT,
-        _starts(frame),
-        frame["import_p_per_kwh"].to_numpy(),
-        timeline=_timeline(year, timeline),
-        notes=(_source_note(files),),
     )
+    letter = inc.name.removeprefix("agile_import_")
     note = f"exc VAT = published inc-VAT price ÷ {1 + PUBLISHED_VAT:g} (domestic VAT {PUBLISHED_VAT:.0%})"
     exc = inc.replace(
         unit=UNIT_EXC_VAT,
@@ -232,22 +255,16 @@ def load_agile_outgoing(
     timeline: Timeline | None = None,
 ) -> SignalSeries:
     """Agile Outgoing export prices (p/kWh, no VAT) for one region; values below 0 are flagged."""
-    pattern = (
-        f"octopus_agile_outgoing_export_{_letter(region)}_*.csv"
-        if region
-        else "octopus_agile_outgoing_export_*.csv"
-    )
-    files = _files(path, pattern, "Agile Outgoing")
-    frame = _read(files, {_TIME: pl.String, "region": pl.String, "export_p_per_kwh": pl.Float64})
-    frame, letter = _select_region(frame, region, files, "Agile Outgoing")
-    frame = _inside(frame, _timeline(year, timeline), files)
-    series = from_points(
-        f"agile_outgoing_{letter}",
+    series = _price_series(
+        path,
+        region,
+        year,
+        timeline,
+        "octopus_agile_outgoing_export",
+        "export_p_per_kwh",
+        "Agile Outgoing",
+        "agile_outgoing",
         UNIT_NO_VAT,
-        _starts(frame),
-        frame["export_p_per_kwh"].to_numpy(),
-        timeline=_timeline(year, timeline),
-        notes=(_source_note(files),),
     )
     return flag_values(series, series.values < 0, "below the 0p floor of Agile Outgoing")
 
